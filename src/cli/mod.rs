@@ -1,0 +1,176 @@
+//! The command line: argument parsing and one small function per command, each calling the
+//! library and printing its outcome.
+
+mod campaign;
+mod data;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::db::{self, DatabaseUrl, DbConn};
+use crate::results::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kinerja",
+    version,
+    about = "Survey and review assessment engine for Balanced Scorecard organisations"
+)]
+pub struct Cli {
+    /// Database: postgres://... or postgresql://... for PostgreSQL, sqlite://PATH or a file path
+    /// for SQLite.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "kinerja.db"
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update the database schema (every command also does this on start).
+    Migrate,
+    /// Check and import survey and checklist templates (TOML).
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// Load and list the organisation's unit tree.
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// Create, list, open and close campaigns.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Load responses (paper, offline or exported answers) from CSV.
+    #[command(subcommand)]
+    Responses(ResponsesCommand),
+    /// Per-unit statistics and the ranking of a campaign.
+    Results {
+        #[arg(long)]
+        campaign: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Load a realistic demo data set (DJPb's unit tree, SFO surveys, a review) and show it.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Check template files without storing anything.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check and store template files; a file with errors is not imported.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List stored templates.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Build or update the tree from a CSV with header code,name,parent_code.
+    Import { file: PathBuf },
+    /// Print the tree.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign; prints its id alone on the last line.
+    Create {
+        /// Template id (the `id` in its TOML file).
+        #[arg(long)]
+        template: String,
+        /// Template version; default: the latest imported.
+        #[arg(long)]
+        template_version: Option<i32>,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        title: String,
+        /// Unit codes, comma-separated; default: every unit.
+        #[arg(long, value_delimiter = ',')]
+        units: Option<Vec<String>>,
+        /// Anonymity threshold: units with fewer responses show no figures (default 5 for
+        /// surveys, 1 for checklists).
+        #[arg(long)]
+        min_responses: Option<i64>,
+        /// Create it closed to responses until `campaign open`.
+        #[arg(long)]
+        draft: bool,
+    },
+    List,
+    /// Accept responses (again).
+    Open {
+        id: i64,
+    },
+    /// Stop accepting responses.
+    Close {
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResponsesCommand {
+    /// Import a CSV with header unit,<item id>...; all lines or none.
+    Import {
+        #[arg(long)]
+        campaign: i64,
+        file: PathBuf,
+    },
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Template(TemplateCommand::Validate { files }) = &cli.command {
+        // Validation needs no database.
+        return data::validate_templates(files);
+    }
+    let url = DatabaseUrl::parse(&cli.database_url)?;
+    let mut conn = db::connect(&url)?;
+    match cli.command {
+        Command::Migrate => {
+            println!("database {url} is up to date");
+            Ok(())
+        }
+        Command::Template(TemplateCommand::Validate { .. }) => Ok(()),
+        Command::Template(TemplateCommand::Import { files }) => {
+            data::import_templates(&mut conn, &files)
+        }
+        Command::Template(TemplateCommand::List) => data::list_templates(&mut conn),
+        Command::Units(UnitsCommand::Import { file }) => data::import_units(&mut conn, &file),
+        Command::Units(UnitsCommand::List) => data::list_units(&mut conn),
+        Command::Campaign(command) => campaign::run(&mut conn, command),
+        Command::Responses(ResponsesCommand::Import { campaign, file }) => {
+            data::import_responses(&mut conn, campaign, &file)
+        }
+        Command::Results { campaign, format } => print_results(&mut conn, campaign, format),
+        Command::Demo => {
+            let summary = crate::demo::load(&mut conn)?;
+            print!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+fn print_results(conn: &mut DbConn, campaign: i64, format: Format) -> anyhow::Result<()> {
+    let results = crate::results::compute(conn, campaign)?;
+    print!("{}", crate::results::render(&results, format));
+    Ok(())
+}
+
+fn open_file(path: &std::path::Path) -> anyhow::Result<std::io::BufReader<std::fs::File>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    Ok(std::io::BufReader::with_capacity(1 << 20, file))
+}

@@ -1,0 +1,256 @@
+//! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Queries are written once against [`DbConn`]; where the two backends need different SQL
+//! (batch inserts) the `per_backend!` macro type-checks one body per concrete connection.
+
+pub mod campaigns;
+pub mod responses;
+pub mod schema;
+pub mod templates;
+pub mod units;
+
+use std::fmt;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any key works as long as every kinerja instance uses the same one.
+const MIGRATION_LOCK_KEY: i64 = 0x6b69_6e65_726a_61;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL '{0}': use postgres://..., postgresql://..., sqlite://PATH or a file path")]
+    UnsupportedUrl(String),
+    #[error("cannot open the SQLite database '{path}': {source}")]
+    OpenSqlite {
+        path: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    ConnectPostgres {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Where the data lives, decided from the URL's scheme alone so that a typo in a PostgreSQL URL
+/// never silently creates a new SQLite file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::UnsupportedUrl(url.to_owned()));
+            }
+            return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            if !path.is_empty() {
+                return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+            }
+        }
+        if url.is_empty() || url.contains("://") {
+            return Err(DbError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(DatabaseUrl::Sqlite(url.to_owned()))
+    }
+}
+
+/// Debug output goes to logs: it must not show a password either.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Shows the URL without its password, for messages and logs.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Opens a connection and brings the schema up to date.
+pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
+    let mut conn = open(url)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a connection without touching the schema.
+pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
+    match url {
+        DatabaseUrl::Postgres(raw) => {
+            PgConnection::establish(raw)
+                .map(DbConn::Pg)
+                .map_err(|source| DbError::ConnectPostgres {
+                    url: url.to_string(),
+                    source,
+                })
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn =
+                SqliteConnection::establish(path).map_err(|source| DbError::OpenSqlite {
+                    path: path.clone(),
+                    source,
+                })?;
+            // busy_timeout first: WAL needs a lock, and a concurrent opener must wait for it.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+/// Runs pending migrations. On PostgreSQL several instances may start at once, so the run is
+/// serialised with an advisory lock (diesel_migrations takes none).
+pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
+    let migration_error =
+        |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(migration_error)?;
+        }
+        DbConn::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error);
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` in a write transaction. SQLite gets `BEGIN IMMEDIATE`: a deferred transaction that
+/// reads first and writes later fails with "database is locked" under concurrency instead of
+/// waiting for the lock.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The caller's error is the one worth reporting; a failed rollback leaves the
+            // connection broken, which diesel reports on its next use.
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// Type-checks and runs one body per concrete backend connection, for the few statements the
+/// enum's common dialect cannot express.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;
+
+/// UTC now, truncated to the second: stored timestamps never need finer precision.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    now - chrono::Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes_choose_the_backend() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://a/b.db").ok(),
+            Some(DatabaseUrl::Sqlite("a/b.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("kinerja.db").ok(),
+            Some(DatabaseUrl::Sqlite("kinerja.db".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("mysql://h/db"),
+            Err(DbError::UnsupportedUrl(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgress://h/db"),
+            Err(DbError::UnsupportedUrl(_))
+        ));
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://kinerja:s3cret@db:5432/k").unwrap();
+        assert_eq!(url.to_string(), "postgres://kinerja:***@db:5432/k");
+    }
+}

@@ -1,0 +1,68 @@
+// Diesel table definitions for both backends. Types stay in the subset that
+// `#[derive(MultiConnection)]` supports (BigInt, Integer, Text, Binary, Timestamp, Date).
+
+diesel::table! {
+    templates (id) {
+        id -> BigInt,
+        template_key -> Text,
+        version -> Integer,
+        kind -> Text,
+        source -> Text,
+        source_sha256 -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        template_id -> BigInt,
+        period -> Text,
+        title -> Text,
+        min_responses -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_units (campaign_id, unit_id) {
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        answers -> Binary,
+        submitted_on -> Date,
+    }
+}
+
+diesel::joinable!(campaigns -> templates (template_id));
+diesel::joinable!(campaign_units -> campaigns (campaign_id));
+diesel::joinable!(responses -> campaigns (campaign_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    templates,
+    units,
+    campaigns,
+    campaign_units,
+    responses
+);

@@ -1,0 +1,149 @@
+//! Reading organizer files (unit trees, response sheets) into validated domain values. Every
+//! problem is reported with its line and column; nothing is stored unless the whole file is valid.
+
+pub mod responses;
+pub mod units;
+
+use std::fmt;
+
+/// How many problems are listed before the rest are only counted: enough to fix a file, not
+/// a million lines of noise.
+const MAX_LISTED: usize = 50;
+
+/// One problem in an input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputIssue {
+    /// 1-based line in the file; the header is line 1.
+    pub line: u64,
+    /// The column (header name) concerned, if any.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for InputIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(
+                f,
+                "line {}, column '{}': {}",
+                self.line, column, self.message
+            ),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// Every problem found in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputIssues {
+    pub file: String,
+    pub issues: Vec<InputIssue>,
+    /// Problems found beyond the listed ones.
+    pub unlisted: usize,
+}
+
+impl InputIssues {
+    pub fn new(file: &str) -> InputIssues {
+        InputIssues {
+            file: file.to_owned(),
+            ..InputIssues::default()
+        }
+    }
+
+    pub fn add(&mut self, line: u64, column: Option<&str>, message: impl Into<String>) {
+        if self.issues.len() < MAX_LISTED {
+            self.issues.push(InputIssue {
+                line,
+                column: column.map(str::to_owned),
+                message: message.into(),
+            });
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.issues.is_empty()
+    }
+
+    pub fn total(&self) -> usize {
+        self.issues.len() + self.unlisted
+    }
+
+    /// `Err(self)` when anything was found, problems in line order.
+    pub fn into_result(mut self) -> Result<(), InputIssues> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            self.issues.sort_by_key(|issue| issue.line);
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for InputIssues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}", self.file, issue)?;
+        }
+        if self.unlisted > 0 {
+            write!(
+                f,
+                "\n{}: ... and {} more problems",
+                self.file, self.unlisted
+            )?;
+        }
+        write!(
+            f,
+            "\n{}: {} problem{} found; nothing was stored",
+            self.file,
+            self.total(),
+            if self.total() == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for InputIssues {}
+
+/// The line a CSV record starts on (1-based; the header is line 1).
+fn record_line(record: &csv::StringRecord) -> u64 {
+    record.position().map(|p| p.line()).unwrap_or(0)
+}
+
+/// Adds a CSV reader error (bad UTF-8, unbalanced quotes...) with its line.
+fn csv_issue(issues: &mut InputIssues, error: &csv::Error) {
+    let line = error.position().map(|p| p.line()).unwrap_or(0);
+    let message = match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("has {len} fields where the header has {expected_len}"),
+        _ => format!("is not valid CSV: {error}"),
+    };
+    issues.add(line, None, message);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Input(InputIssues),
+    #[error(transparent)]
+    Campaign(#[from] crate::campaign::CampaignError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Db(e.into())
+    }
+}
+
+impl From<InputIssues> for ImportError {
+    fn from(issues: InputIssues) -> Self {
+        ImportError::Input(issues)
+    }
+}

@@ -1,0 +1,184 @@
+//! `responses import`: a CSV with header `unit,<item id>...`, one respondent (or review) per
+//! line. Paper and offline answers enter here, so it streams: each line is validated and
+//! packed to one byte per item, and only a fully valid file is handed to storage.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use super::{csv_issue, record_line, InputIssues};
+use crate::db::responses::NewResponse;
+use crate::results::Scorer;
+use crate::template::answers::NOT_ANSWERED;
+use crate::template::{AnswerCodec, Template};
+
+/// What the reader needs to know about the campaign's units.
+pub struct UnitDirectory {
+    /// Units of the campaign, by code.
+    pub in_campaign: HashMap<String, i64>,
+    /// Every unit code known to the database, to tell "unknown" from "not in this campaign".
+    pub known: std::collections::HashSet<String>,
+    pub campaign_id: i64,
+}
+
+/// Reads and validates every line; on success, the responses ready to store.
+pub fn read_responses_csv(
+    file: &str,
+    reader: impl Read,
+    template: &Template,
+    units: &UnitDirectory,
+) -> Result<Vec<NewResponse>, InputIssues> {
+    let mut issues = InputIssues::new(file);
+    let codec = AnswerCodec::new(template);
+    let scorer = Scorer::new(template);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let header = match csv.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            csv_issue(&mut issues, &e);
+            return Err(issues);
+        }
+    };
+    let columns = match map_columns(&header, &codec, &mut issues) {
+        Some(c) if issues.is_empty() => c,
+        _ => return Err(issues),
+    };
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut group_scores = vec![None; scorer.group_count()];
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                csv_issue(&mut issues, &e);
+                // A broken quote can swallow the rest of the file; stop at the first.
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record_line(&record);
+        let unit_code = record.get(0).unwrap_or("").trim();
+        let unit_id = match units.in_campaign.get(unit_code) {
+            Some(id) => Some(*id),
+            None => {
+                let reason = if unit_code.is_empty() {
+                    "is empty".to_owned()
+                } else if units.known.contains(unit_code) {
+                    format!(
+                        "unit '{unit_code}' is not in campaign {}",
+                        units.campaign_id
+                    )
+                } else {
+                    format!("unknown unit '{unit_code}'")
+                };
+                issues.add(line, Some("unit"), reason);
+                None
+            }
+        };
+        let mut answers = vec![NOT_ANSWERED; codec.item_count()];
+        let mut valid = true;
+        for (at, item) in columns.iter().enumerate() {
+            let raw = record.get(at + 1).unwrap_or("");
+            match codec.encode(*item, raw) {
+                Ok(code) => answers[*item] = code,
+                Err(e) => {
+                    issues.add(line, Some(codec.item_id(*item)), e.to_string());
+                    valid = false;
+                }
+            }
+        }
+        if valid && scorer.score_into(&answers, &mut group_scores).is_none() {
+            issues.add(
+                line,
+                None,
+                "nothing to score: every answer is empty or not applicable",
+            );
+            valid = false;
+        }
+        if let (Some(unit_id), true, true) = (unit_id, valid, issues.is_empty()) {
+            rows.push(NewResponse { unit_id, answers });
+        }
+    }
+    issues.into_result().map(|()| rows)
+}
+
+/// Maps each column after `unit` to its item index, reporting unknown, repeated and missing
+/// required columns on line 1.
+fn map_columns(
+    header: &csv::StringRecord,
+    codec: &AnswerCodec,
+    issues: &mut InputIssues,
+) -> Option<Vec<usize>> {
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    if names.first() != Some(&"unit") {
+        issues.add(1, names.first().copied(), "the first column must be 'unit'");
+        return None;
+    }
+    let mut columns = Vec::with_capacity(names.len() - 1);
+    let mut seen = vec![false; codec.item_count()];
+    for name in &names[1..] {
+        match codec.index_of(name) {
+            Some(index) if seen[index] => issues.add(1, Some(name), "column appears twice"),
+            Some(index) => {
+                seen[index] = true;
+                columns.push(index);
+            }
+            None => issues.add(
+                1,
+                Some(name),
+                "unknown column: not an item of this template",
+            ),
+        }
+    }
+    for (index, present) in seen.iter().enumerate() {
+        if !present && !codec.is_optional(index) {
+            issues.add(
+                1,
+                None,
+                format!(
+                    "missing column for required item '{}'",
+                    codec.item_id(index)
+                ),
+            );
+        }
+    }
+    Some(columns)
+}
+
+/// Imports a response file into an open campaign, in one transaction: every line is stored, or
+/// none when any line is wrong. Returns the number of responses stored.
+pub fn import_responses(
+    conn: &mut crate::db::DbConn,
+    campaign_id: i64,
+    file: &str,
+    reader: impl Read,
+) -> Result<usize, super::ImportError> {
+    let (_, template) = crate::campaign::accepting_responses(conn, campaign_id)?;
+    let directory = UnitDirectory {
+        in_campaign: crate::db::campaigns::units(conn, campaign_id)?
+            .into_iter()
+            .map(|u| (u.code, u.unit_id))
+            .collect(),
+        known: crate::db::units::all(conn)?
+            .into_iter()
+            .map(|u| u.code)
+            .collect(),
+        campaign_id,
+    };
+    let rows = read_responses_csv(file, reader, &template, &directory)?;
+    let today = chrono::Utc::now().date_naive();
+    crate::db::write_tx(conn, |conn| {
+        // The campaign may have been closed while the file was being read.
+        crate::campaign::accepting_responses(conn, campaign_id)?;
+        Ok(crate::db::responses::insert_all(
+            conn,
+            campaign_id,
+            today,
+            &rows,
+        )?)
+    })
+}

@@ -1,0 +1,15 @@
+//! kinerja: a survey and review assessment engine for organisations that run their
+//! performance management on a Balanced Scorecard.
+//!
+//! Data flows one way: input files are validated into domain values (`template`, `import`),
+//! stored (`db`), aggregated with pure statistics (`results`, `stats`) and presented
+//! (`results::render`, `cli`).
+
+pub mod campaign;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod import;
+pub mod results;
+pub mod stats;
+pub mod template;

@@ -1,0 +1,138 @@
+//! Turning raw answers (a CSV cell, later a form field) into the validated, compact form that is
+//! stored: one byte per item in template order, 0 meaning "not answered".
+//!
+//! Survey answers are stored as `value - min + 1`; checklist answers as `option index + 1`.
+//! A template (id, version) is immutable once used, so the positions never shift.
+
+use super::model::{Instrument, Template};
+
+/// The stored byte for an unanswered item.
+pub const NOT_ANSWERED: u8 = 0;
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("'{0}' is not a whole number")]
+    NotANumber(String),
+    #[error("{value} is outside the scale {min}..{max}")]
+    OutOfRange { value: String, min: i32, max: i32 },
+    #[error("'{given}' is not an option of this item (options: {options})")]
+    UnknownOption { given: String, options: String },
+    #[error("an answer is required")]
+    MissingRequired,
+}
+
+/// How one item's raw answer is checked and encoded.
+#[derive(Clone, Debug)]
+enum ItemRule {
+    Likert { min: i32, max: i32, required: bool },
+    Options { ids: Vec<String> },
+}
+
+/// The answer rules of every item of a template, index-aligned with [`Template::item_ids`].
+#[derive(Clone, Debug)]
+pub struct AnswerCodec {
+    ids: Vec<String>,
+    rules: Vec<ItemRule>,
+}
+
+impl AnswerCodec {
+    pub fn new(template: &Template) -> AnswerCodec {
+        let (ids, rules) = match &template.instrument {
+            Instrument::Survey(survey) => survey
+                .dimensions
+                .iter()
+                .flat_map(|d| d.items.iter())
+                .map(|item| {
+                    let rule = ItemRule::Likert {
+                        min: survey.scale.min,
+                        max: survey.scale.max,
+                        required: item.required,
+                    };
+                    (item.id.clone(), rule)
+                })
+                .unzip(),
+            Instrument::Checklist(checklist) => checklist
+                .sections
+                .iter()
+                .flat_map(|s| s.items.iter())
+                .map(|item| {
+                    let ids = item.options.iter().map(|o| o.id.clone()).collect();
+                    (item.id.clone(), ItemRule::Options { ids })
+                })
+                .unzip(),
+        };
+        AnswerCodec { ids, rules }
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn item_id(&self, index: usize) -> &str {
+        &self.ids[index]
+    }
+
+    pub fn index_of(&self, item_id: &str) -> Option<usize> {
+        self.ids.iter().position(|id| id == item_id)
+    }
+
+    /// Whether leaving the item out (no column, or an empty cell) is allowed.
+    pub fn is_optional(&self, index: usize) -> bool {
+        matches!(
+            self.rules[index],
+            ItemRule::Likert {
+                required: false,
+                ..
+            }
+        )
+    }
+
+    /// Validates one raw answer (surrounding spaces ignored) and returns its stored byte.
+    pub fn encode(&self, index: usize, raw: &str) -> Result<u8, AnswerError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return if self.is_optional(index) {
+                Ok(NOT_ANSWERED)
+            } else {
+                Err(AnswerError::MissingRequired)
+            };
+        }
+        match &self.rules[index] {
+            ItemRule::Likert { min, max, .. } => {
+                let value: i64 = raw
+                    .parse()
+                    .map_err(|_| AnswerError::NotANumber(raw.to_owned()))?;
+                if value < i64::from(*min) || value > i64::from(*max) {
+                    return Err(AnswerError::OutOfRange {
+                        value: raw.to_owned(),
+                        min: *min,
+                        max: *max,
+                    });
+                }
+                // The scale has at most 254 points (checked when the template is parsed).
+                Ok((value - i64::from(*min) + 1) as u8)
+            }
+            ItemRule::Options { ids } => ids
+                .iter()
+                .position(|id| id == raw)
+                .map(|i| (i + 1) as u8)
+                .ok_or_else(|| AnswerError::UnknownOption {
+                    given: raw.to_owned(),
+                    options: ids.join(", "),
+                }),
+        }
+    }
+
+    /// The raw answer a stored byte stands for (the inverse of [`AnswerCodec::encode`]).
+    pub fn decode(&self, index: usize, code: u8) -> Option<String> {
+        if code == NOT_ANSWERED {
+            return None;
+        }
+        match &self.rules[index] {
+            ItemRule::Likert { min, .. } => {
+                Some((i64::from(*min) + i64::from(code) - 1).to_string())
+            }
+            ItemRule::Options { ids } => ids.get(usize::from(code) - 1).cloned(),
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Test helpers: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
+//! database when `KINERJA_TEST_PG_URL` is set) and a runner for the real `kinerja` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use rand::Rng;
+
+pub const SFO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates/sfo.toml");
+pub const REVIEW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/survey_templates/reviu-pengelolaan-kinerja.toml"
+);
+
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    /// (server URL, database name) of a PostgreSQL database to drop afterwards.
+    postgres: Option<(String, String)>,
+}
+
+pub fn postgres_server() -> Option<String> {
+    std::env::var("KINERJA_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match postgres_server() {
+            Some(server) => {
+                let name = format!("kinerja_test_{:032x}", rand::rng().random::<u128>());
+                let mut admin =
+                    PgConnection::establish(&server).expect("PostgreSQL server for tests");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let url = match server.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("KINERJA_TEST_PG_URL must end with /DATABASE"),
+                };
+                TestDb {
+                    url,
+                    dir,
+                    postgres: Some((server, name)),
+                }
+            }
+            None => {
+                let url = format!("sqlite://{}", dir.path().join("kinerja.db").display());
+                TestDb {
+                    url,
+                    dir,
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// Runs `kinerja --database-url URL ARGS...` in the test's own directory.
+    pub fn kinerja(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_kinerja"))
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run kinerja")
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kinerja(args);
+        assert!(
+            out.status.success(),
+            "kinerja {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a command that must fail with exit code 1; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.kinerja(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "kinerja {args:?} should fail:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// A direct connection, to look at stored rows.
+    pub fn conn(&self) -> kinerja::db::DbConn {
+        let url = kinerja::db::DatabaseUrl::parse(&self.url).expect("test URL");
+        kinerja::db::connect(&url).expect("connect to test database")
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut conn = self.conn();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut conn)
+            .expect("count rows")
+            .n
+    }
+
+    /// Imports the given units CSV text, a template file and creates a campaign; its id.
+    pub fn campaign(&self, units_csv: &str, template: &str, extra: &[&str]) -> i64 {
+        let units = self.write("units.csv", units_csv);
+        self.ok(&["units", "import", &units.display().to_string()]);
+        self.ok(&["template", "import", template]);
+        let key = template_key(template);
+        let mut args = vec![
+            "campaign",
+            "create",
+            "--template",
+            key.as_str(),
+            "--period",
+            "2026",
+            "--title",
+            "Test",
+        ];
+        args.extend_from_slice(extra);
+        let out = self.ok(&args);
+        last_line(&out)
+            .parse()
+            .expect("campaign id on the last line")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres {
+            if let Ok(mut admin) = PgConnection::establish(server) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+pub fn last_line(text: &str) -> String {
+    text.lines().last().unwrap_or("").trim().to_owned()
+}
+
+fn template_key(path: &str) -> String {
+    let source = std::fs::read_to_string(Path::new(path)).expect("template file");
+    kinerja::template::parse_template(&source)
+        .expect("valid template")
+        .key
+}

@@ -1,0 +1,412 @@
+//! Units, campaigns and responses through the real binary: what is stored, and what a bad file
+//! is told (line, column, reason) while the stored data stays exactly as it was.
+
+mod common;
+
+use common::{last_line, TestDb};
+
+const CLIMATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/team-climate.toml"
+);
+const RECORDS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/records-review.toml"
+);
+const UNITS: &str =
+    "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nX,Unit X,ROOT\n";
+const HEADER: &str =
+    "unit,clarity-goals,clarity-role,clarity-confused,support-manager,support-tools";
+
+#[test]
+fn units_import_builds_and_updates_the_tree() {
+    let db = TestDb::new();
+    let first = db.write("units.csv", "code,name,parent_code\nKEMENKEU,Kementerian Keuangan,\nDJPB,Ditjen Perbendaharaan,KEMENKEU\n");
+    let out = db.ok(&["units", "import", &first.display().to_string()]);
+    assert!(
+        out.contains("2 units created, 0 updated, 0 unchanged"),
+        "{out}"
+    );
+    // Children may come before their parents; a rename is an update.
+    let second = db.write(
+        "units2.csv",
+        "code,name,parent_code\n001,KPPN Banda Aceh,KW-ACEH\nKW-ACEH,Kanwil DJPb Provinsi Aceh,DJPB\nDJPB,Direktorat Jenderal Perbendaharaan,KEMENKEU\n",
+    );
+    let out = db.ok(&["units", "import", &second.display().to_string()]);
+    assert!(
+        out.contains("2 units created, 1 updated, 0 unchanged"),
+        "{out}"
+    );
+    assert_eq!(db.count("units"), 4);
+    let tree = db.ok(&["units", "list"]);
+    assert_eq!(
+        tree,
+        "KEMENKEU  Kementerian Keuangan\n  DJPB  Direktorat Jenderal Perbendaharaan\n    KW-ACEH  Kanwil DJPb Provinsi Aceh\n      001  KPPN Banda Aceh\n"
+    );
+}
+
+#[test]
+fn a_bad_unit_file_names_each_line_and_imports_nothing() {
+    let db = TestDb::new();
+    let good = db.write("units.csv", "code,name,parent_code\nROOT,Root,\nA,A,ROOT\n");
+    db.ok(&["units", "import", &good.display().to_string()]);
+    let bad = db.write(
+        "bad.csv",
+        "code,name,parent_code\nB,Unit B,NOPE\nC,Unit C,ROOT\nC,Unit C again,ROOT\nROOT,Root moved,A\nD,,ROOT\n",
+    );
+    let err = db.fails(&["units", "import", &bad.display().to_string()]);
+    assert!(
+        err.contains("bad.csv: line 2, column 'parent_code': unknown parent unit 'NOPE'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv: line 4, column 'code': duplicate code 'C' (first on line 3)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv: line 5, column 'parent_code': creates a cycle: ROOT -> A -> ROOT"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv: line 6, column 'name': is empty"),
+        "{err}"
+    );
+    assert_eq!(db.count("units"), 2);
+    assert_eq!(db.ok(&["units", "list"]), "ROOT  Root\n  A  A\n");
+
+    let header = db.write("header.csv", "code,title,parent\nX,Y,\n");
+    let err = db.fails(&["units", "import", &header.display().to_string()]);
+    assert!(
+        err.contains("line 1, column 'title': unknown column; expected code,name,parent_code"),
+        "{err}"
+    );
+}
+
+#[test]
+fn campaign_create_prints_its_id_last_and_keeps_a_snapshot_of_its_units() {
+    let db = TestDb::new();
+    let id = db.campaign(UNITS, CLIMATE, &["--units", "A,B"]);
+    assert!(id > 0);
+    let list = db.ok(&["campaign", "list"]);
+    let row = list.lines().nth(1).expect("one campaign");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [
+            id.to_string().as_str(),
+            "team-climate",
+            "v1",
+            "2026",
+            "open",
+            "2",
+            "0",
+            "Test"
+        ]
+    );
+    // A later rename does not change the campaign's results.
+    let renamed = db.write("renamed.csv", "code,name,parent_code\nA,Renamed A,ROOT\n");
+    db.ok(&["units", "import", &renamed.display().to_string()]);
+    let csv = db.ok(&["results", "--campaign", &id.to_string(), "--format", "csv"]);
+    assert!(csv.contains(",A,Unit A,ROOT,0,true,"), "{csv}");
+
+    // Without --units the campaign covers every unit; the survey default threshold is 5.
+    let all = last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2027",
+        "--title",
+        "All",
+    ]));
+    let json: serde_json::Value =
+        serde_json::from_str(&db.ok(&["results", "--campaign", &all, "--format", "json"]))
+            .expect("JSON");
+    assert_eq!(json["units"].as_array().map(Vec::len), Some(4));
+    assert_eq!(json["campaign"]["min_responses"], 5);
+}
+
+#[test]
+fn campaign_create_refuses_unknown_templates_units_and_thresholds() {
+    let db = TestDb::new();
+    db.campaign(UNITS, CLIMATE, &[]);
+    let err = db.fails(&[
+        "campaign",
+        "create",
+        "--template",
+        "nope",
+        "--period",
+        "1",
+        "--title",
+        "t",
+    ]);
+    assert!(err.contains("template 'nope' is not imported"), "{err}");
+    let err = db.fails(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--template-version",
+        "9",
+        "--period",
+        "1",
+        "--title",
+        "t",
+    ]);
+    assert!(
+        err.contains("template 'team-climate' version 9 is not imported"),
+        "{err}"
+    );
+    let err = db.fails(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "1",
+        "--title",
+        "t",
+        "--units",
+        "A,ZZ,YY",
+    ]);
+    assert!(err.contains("unknown units ZZ, YY"), "{err}");
+    let err = db.fails(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "1",
+        "--title",
+        "t",
+        "--min-responses",
+        "0",
+    ]);
+    assert!(
+        err.contains("--min-responses must be at least 1 (got 0)"),
+        "{err}"
+    );
+    assert_eq!(db.count("campaigns"), 1);
+}
+
+#[test]
+fn responses_are_stored_compactly_with_the_day_only() {
+    let db = TestDb::new();
+    let campaign = db.campaign(UNITS, CLIMATE, &[]).to_string();
+    let file = db.write("a.csv", &format!("{HEADER}\nA,5,4,2,5,\n B ,1, 3 ,5,2,4\n"));
+    let out = db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        &file.display().to_string(),
+    ]);
+    assert!(out.contains("2 responses stored in campaign"), "{out}");
+    use diesel::prelude::*;
+    use kinerja::db::schema::responses::dsl::*;
+    let mut conn = db.conn();
+    let rows: Vec<(Vec<u8>, chrono::NaiveDate)> = responses
+        .select((answers, submitted_on))
+        .load(&mut conn)
+        .expect("rows");
+    let mut stored: Vec<Vec<u8>> = rows.iter().map(|r| r.0.clone()).collect();
+    stored.sort();
+    // One byte per item: value - min + 1 (scale 1..5, so the value itself), 0 = not answered.
+    assert_eq!(stored, vec![vec![1, 3, 5, 2, 4], vec![5, 4, 2, 5, 0]]);
+    assert_eq!(rows[0].1, chrono::Utc::now().date_naive());
+}
+
+#[test]
+fn a_bad_response_file_names_line_column_and_reason_and_stores_nothing() {
+    let db = TestDb::new();
+    let id = db.campaign(UNITS, CLIMATE, &["--units", "A,B"]).to_string();
+    let good = db.write("good.csv", &format!("{HEADER}\nA,5,4,2,5,4\n"));
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &good.display().to_string(),
+    ]);
+
+    let bad = db.write(
+        "bad.csv",
+        &format!(
+            "{HEADER}\nA,5,4,2,5,4\nA,7,4,2,5,4\nB,4,x,2,5,\nNOPE,4,4,2,5,4\nX,4,4,2,5,4\nA,4,,2,5,4\nA,,,,,\nB,4,4,2,5,4,9\n"
+        ),
+    );
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &bad.display().to_string(),
+    ]);
+    for expected in [
+        "bad.csv: line 3, column 'clarity-goals': 7 is outside the scale 1..5",
+        "bad.csv: line 4, column 'clarity-role': 'x' is not a whole number",
+        "bad.csv: line 5, column 'unit': unknown unit 'NOPE'",
+        &format!("bad.csv: line 6, column 'unit': unit 'X' is not in campaign {id}"),
+        "bad.csv: line 7, column 'clarity-role': an answer is required",
+        "bad.csv: line 8, column 'clarity-goals': an answer is required",
+        "bad.csv: line 9: has 7 fields where the header has 6",
+        "bad.csv: 10 problems found; nothing was stored",
+    ] {
+        assert!(err.contains(expected), "missing «{expected}» in:\n{err}");
+    }
+    assert_eq!(
+        db.count("responses"),
+        1,
+        "the valid first line must not be stored either"
+    );
+
+    let header = db.write(
+        "header.csv",
+        "unit,clarity-goals,clarity-goals,colour\nA,1,1,red\n",
+    );
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &header.display().to_string(),
+    ]);
+    assert!(
+        err.contains("header.csv: line 1, column 'clarity-goals': column appears twice"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "header.csv: line 1, column 'colour': unknown column: not an item of this template"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("header.csv: line 1: missing column for required item 'clarity-role'"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("'support-tools'"),
+        "an optional item's column may be left out: {err}"
+    );
+    assert_eq!(db.count("responses"), 1);
+}
+
+#[test]
+fn checklist_cells_must_be_option_ids() {
+    let db = TestDb::new();
+    let id = db.campaign(UNITS, RECORDS, &[]).to_string();
+    let bad = db.write(
+        "r.csv",
+        "unit,storage-index,storage-backup,access-log\nA,ya,sometimes,na\nA,,harian,ya\n",
+    );
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &bad.display().to_string(),
+    ]);
+    assert!(
+        err.contains("line 2, column 'storage-backup': 'sometimes' is not an option of this item (options: harian, mingguan, tidak)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3, column 'storage-index': an answer is required"),
+        "{err}"
+    );
+    assert_eq!(db.count("responses"), 0);
+}
+
+#[test]
+fn a_closed_campaign_accepts_no_responses_until_reopened() {
+    let db = TestDb::new();
+    let id = db.campaign(UNITS, CLIMATE, &[]).to_string();
+    let file = db.write("a.csv", &format!("{HEADER}\nA,5,4,2,5,4\n"));
+    assert_eq!(
+        db.ok(&["campaign", "close", &id]).trim(),
+        format!("campaign {id} is closed")
+    );
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &file.display().to_string(),
+    ]);
+    assert!(
+        err.contains(&format!("campaign {id} is closed and accepts no responses")),
+        "{err}"
+    );
+    assert_eq!(db.count("responses"), 0);
+    db.ok(&["campaign", "open", &id]);
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &file.display().to_string(),
+    ]);
+    assert_eq!(db.count("responses"), 1);
+
+    let draft = last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "p",
+        "--title",
+        "d",
+        "--draft",
+    ]));
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &draft,
+        &file.display().to_string(),
+    ]);
+    assert!(
+        err.contains(&format!("campaign {draft} is not open yet")),
+        "{err}"
+    );
+    let err = db.fails(&["campaign", "close", "999"]);
+    assert!(err.contains("campaign 999 does not exist"), "{err}");
+}
+
+#[test]
+fn an_unreachable_postgres_fails_at_once_with_its_real_error() {
+    let db = TestDb::new();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+        .args([
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/kinerja",
+            "campaign",
+            "list",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot connect to PostgreSQL at postgres://postgres@127.0.0.1:1/kinerja"),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+        .args(["campaign", "list"])
+        .env("DATABASE_URL", "mysql://h/db")
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsupported database URL 'mysql://h/db'"),
+        "{err}"
+    );
+}
