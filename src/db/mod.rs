@@ -1,7 +1,7 @@
 //! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
 //!
-//! Queries are written once against [`DbConn`]; where the two backends need different SQL
-//! (batch inserts) the `per_backend!` macro type-checks one body per concrete connection.
+//! Queries are written once against [`DbConn`]; where the two backends need different paths
+//! (bulk insert and streaming reads of responses) the repository matches on the variant.
 
 pub mod campaigns;
 pub mod responses;
@@ -193,18 +193,6 @@ where
         }
     }
 }
-
-/// Type-checks and runs one body per concrete backend connection, for the few statements the
-/// enum's common dialect cannot express.
-macro_rules! per_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Pg($c) => $body,
-            $crate::db::DbConn::Sqlite($c) => $body,
-        }
-    };
-}
-pub(crate) use per_backend;
 
 /// UTC now, truncated to the second: stored timestamps never need finer precision.
 pub fn now() -> chrono::NaiveDateTime {
