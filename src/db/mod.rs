@@ -25,7 +25,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Any key works as long as every kinerja instance uses the same one.
-const MIGRATION_LOCK_KEY: i64 = 0x6b69_6e65_726a_61;
+const MIGRATION_LOCK_KEY: i64 = 0x006b_696e_6572_6a61;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
