@@ -144,6 +144,15 @@ pub fn set_status(conn: &mut DbConn, id: i64, status: CampaignStatus) -> Result<
     })
 }
 
+/// The campaign, unless it is closed: links may be sent before a campaign opens.
+pub fn accepting_invitations(conn: &mut DbConn, id: i64) -> Result<Campaign, CampaignError> {
+    let campaign = get(conn, id)?;
+    if campaign.status == CampaignStatus::Closed {
+        return Err(CampaignError::Closed(id));
+    }
+    Ok(campaign)
+}
+
 /// The campaign and its template, if it accepts responses now.
 pub fn accepting_responses(
     conn: &mut DbConn,

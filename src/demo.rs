@@ -262,3 +262,24 @@ fn score_of(value: OptionValue) -> f64 {
         OptionValue::NotApplicable => -1.0,
     }
 }
+
+/// Issues a fresh link for one demo respondent of the Aceh regional office and returns its
+/// token, so `serve --demo` can print a link that works.
+pub fn respondent_link(conn: &mut DbConn) -> anyhow::Result<String> {
+    let campaign = db::campaigns::list(conn)?
+        .into_iter()
+        .filter(|c| c.template_key == "sfo" && c.campaign.status == db::campaigns::CampaignStatus::Open)
+        .max_by_key(|c| c.campaign.id)
+        .ok_or_else(|| anyhow::anyhow!("the demo has no open SFO campaign"))?;
+    // A new address each time: an earlier demo link may already have been answered.
+    let csv = format!(
+        "email,unit,name,lang\ndemo.{:08x}@example.org,KW-ACEH,Demo Respondent,id\n",
+        rand::random::<u32>()
+    );
+    let links = crate::import::invitations::invite(conn, campaign.campaign.id, "demo-invitation.csv", csv.as_bytes(), false)?;
+    links
+        .into_iter()
+        .next()
+        .map(|l| l.token)
+        .ok_or_else(|| anyhow::anyhow!("no demo link was issued"))
+}

@@ -1,6 +1,6 @@
 //! `kinerja campaign ...`
 
-use super::CampaignCommand;
+use super::{CampaignCommand, ProgressFormat};
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
 use crate::db::{self, DbConn};
@@ -36,6 +36,7 @@ pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
             Ok(())
         }
         CampaignCommand::List => list(conn),
+        CampaignCommand::Progress { id, format } => progress(conn, id, format),
         CampaignCommand::Open { id } => change_status(conn, id, CampaignStatus::Open),
         CampaignCommand::Close { id } => change_status(conn, id, CampaignStatus::Closed),
     }
@@ -64,6 +65,59 @@ fn list(conn: &mut DbConn) -> anyhow::Result<()> {
             row.responses,
             c.title
         );
+    }
+    Ok(())
+}
+
+/// One unit's line of `campaign progress`.
+#[derive(serde::Serialize)]
+struct UnitProgress {
+    code: String,
+    name: String,
+    invited: i64,
+    submitted: i64,
+    /// submitted / invited; null when nobody was invited.
+    response_rate: Option<f64>,
+}
+
+fn progress(conn: &mut DbConn, id: i64, format: ProgressFormat) -> anyhow::Result<()> {
+    campaign::get(conn, id)?;
+    let counts: std::collections::HashMap<i64, (i64, i64)> = db::invitations::progress(conn, id)?
+        .into_iter()
+        .map(|(unit, invited, submitted)| (unit, (invited, submitted)))
+        .collect();
+    let units: Vec<UnitProgress> = db::campaigns::units(conn, id)?
+        .into_iter()
+        .map(|u| {
+            let (invited, submitted) = counts.get(&u.unit_id).copied().unwrap_or((0, 0));
+            UnitProgress {
+                code: u.code,
+                name: u.name,
+                invited,
+                submitted,
+                response_rate: (invited > 0).then(|| submitted as f64 / invited as f64),
+            }
+        })
+        .collect();
+    match format {
+        ProgressFormat::Json => {
+            let json = serde_json::json!({ "campaign": id, "units": units });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        ProgressFormat::Table => {
+            let width = units.iter().map(|u| u.code.chars().count()).max().unwrap_or(4).max(4);
+            println!("{:<width$}  {:>7}  {:>9}  {:>5}  name", "unit", "invited", "submitted", "rate");
+            for u in &units {
+                let rate = u
+                    .response_rate
+                    .map(|r| format!("{:.0}%", r * 100.0))
+                    .unwrap_or_else(|| "-".to_owned());
+                println!("{:<width$}  {:>7}  {:>9}  {:>5}  {}", u.code, u.invited, u.submitted, rate, u.name);
+            }
+            let invited: i64 = units.iter().map(|u| u.invited).sum();
+            let submitted: i64 = units.iter().map(|u| u.submitted).sum();
+            println!("{:<width$}  {:>7}  {:>9}", "total", invited, submitted);
+        }
     }
     Ok(())
 }

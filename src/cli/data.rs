@@ -148,3 +148,20 @@ pub fn import_responses(
     );
     Ok(())
 }
+
+pub fn invite(
+    conn: &mut DbConn,
+    campaign: i64,
+    path: &std::path::Path,
+    reissue: bool,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    let reader = open_file(path)?;
+    let links = crate::import::invitations::invite(conn, campaign, &path.display().to_string(), reader, reissue)?;
+    let base = public_url.trim_end_matches('/');
+    for link in &links {
+        println!("{}\t{}\t{base}/r/{}", link.row.email, link.row.unit_code, link.token);
+    }
+    eprintln!("{}: {} links issued for campaign {campaign}", path.display(), links.len());
+    Ok(())
+}

@@ -3,6 +3,7 @@
 
 mod campaign;
 mod data;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -56,9 +57,47 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Make personal links from a CSV with header email,unit (optional name,lang); prints
+    /// email<TAB>unit<TAB>link per line.
+    Invite {
+        #[arg(long)]
+        campaign: i64,
+        file: PathBuf,
+        /// Revoke earlier unused links of the same people and units and issue new ones.
+        #[arg(long)]
+        reissue: bool,
+        /// The address respondents reach the server at.
+        #[arg(long, env = "KINERJA_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+        public_url: String,
+    },
     /// Load a realistic demo data set (DJPb's unit tree, SFO surveys, a review) and show it.
     Demo,
+    /// Run the respondent web service.
+    Serve {
+        #[arg(long, env = "KINERJA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// The address respondents reach the server at (used in links).
+        #[arg(long, env = "KINERJA_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Load the demo data set first and print one working respondent link.
+        #[arg(long)]
+        demo: bool,
+        /// Take client addresses from X-Forwarded-For (only behind a trusted reverse proxy).
+        #[arg(long)]
+        trust_proxy: bool,
+        /// Requests to /r/ per client address per 10 minutes.
+        #[arg(long, env = "KINERJA_RATE_LIMIT", default_value_t = 5000)]
+        rate_limit: u32,
+        /// Unknown links per client address per 10 minutes.
+        #[arg(long, env = "KINERJA_RATE_LIMIT_MISSES", default_value_t = 30)]
+        rate_limit_misses: u32,
+        /// Database connections in the pool.
+        #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 16)]
+        pool_size: u32,
+    },
 }
+
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
@@ -110,6 +149,12 @@ pub enum CampaignCommand {
         draft: bool,
     },
     List,
+    /// Per unit: invited, submitted and response rate.
+    Progress {
+        id: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ProgressFormat,
+    },
     /// Accept responses (again).
     Open {
         id: i64,
@@ -118,6 +163,12 @@ pub enum CampaignCommand {
     Close {
         id: i64,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +188,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         return data::validate_templates(files);
     }
     let url = DatabaseUrl::parse(&cli.database_url)?;
+    if let Command::Serve { .. } = &cli.command {
+        return serve::run(&url, cli.command);
+    }
     let mut conn = db::connect(&url)?;
     match cli.command {
         Command::Migrate => {
@@ -155,6 +209,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             data::import_responses(&mut conn, campaign, &file)
         }
         Command::Results { campaign, format } => print_results(&mut conn, campaign, format),
+        Command::Invite {
+            campaign,
+            file,
+            reissue,
+            public_url,
+        } => data::invite(&mut conn, campaign, &file, reissue, &public_url),
+        Command::Serve { .. } => Ok(()),
         Command::Demo => {
             let summary = crate::demo::load(&mut conn)?;
             print!("{summary}");

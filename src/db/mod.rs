@@ -4,6 +4,7 @@
 //! (bulk insert and streaming reads of responses) the repository matches on the variant.
 
 pub mod campaigns;
+pub mod invitations;
 pub mod responses;
 pub mod schema;
 pub mod templates;
@@ -141,6 +142,41 @@ pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
             Ok(DbConn::Sqlite(conn))
         }
     }
+}
+
+/// Opens pooled connections on demand: the scheme decides the backend, so a PostgreSQL that is
+/// down reports libpq's own error rather than a generic "invalid URL" after a long wait.
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        open(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+
+/// A connection pool; the schema is migrated first, through one direct connection, so that a
+/// database that cannot be reached fails here with its real error.
+pub fn pool(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
+    connect(url)?;
+    Ok(r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build_unchecked(DbManager { url: url.clone() }))
 }
 
 /// Runs pending migrations. On PostgreSQL several instances may start at once, so the run is

@@ -100,3 +100,47 @@ pub fn count(conn: &mut DbConn, campaign_id: i64) -> Result<i64, DbError> {
         .count()
         .get_result(conn)?)
 }
+
+/// Inserts one response and returns its id (call inside a write transaction).
+pub fn insert_one(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    submitted_on: chrono::NaiveDate,
+    response: &NewResponse,
+) -> Result<i64, DbError> {
+    Ok(diesel::insert_into(responses::table)
+        .values(NewResponseRow {
+            campaign_id,
+            unit_id: response.unit_id,
+            answers: &response.answers,
+            submitted_on,
+        })
+        .returning(responses::id)
+        .get_result(conn)?)
+}
+
+/// Records who reviewed (checklists only: reviews are not anonymous) and their comments.
+pub fn record_review(
+    conn: &mut DbConn,
+    response_id: i64,
+    invitation_id: i64,
+    comments: &[(String, String)],
+) -> Result<(), DbError> {
+    use super::schema::{review_comments, review_reviewers};
+    diesel::insert_into(review_reviewers::table)
+        .values((
+            review_reviewers::response_id.eq(response_id),
+            review_reviewers::invitation_id.eq(invitation_id),
+        ))
+        .execute(conn)?;
+    for (item_id, comment) in comments {
+        diesel::insert_into(review_comments::table)
+            .values((
+                review_comments::response_id.eq(response_id),
+                review_comments::item_id.eq(item_id),
+                review_comments::comment.eq(comment),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

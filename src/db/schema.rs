@@ -55,14 +55,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        email -> Text,
+        name -> Nullable<Text>,
+        lang -> Text,
+        token_sha256 -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    drafts (invitation_id) {
+        invitation_id -> BigInt,
+        answers -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_reviewers (response_id) {
+        response_id -> BigInt,
+        invitation_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    review_comments (response_id, item_id) {
+        response_id -> BigInt,
+        item_id -> Text,
+        comment -> Text,
+    }
+}
+
 diesel::joinable!(campaigns -> templates (template_id));
 diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
+
+diesel::joinable!(invitations -> campaigns (campaign_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     templates,
     units,
     campaigns,
     campaign_units,
-    responses
+    responses,
+    invitations,
+    drafts,
+    review_reviewers,
+    review_comments,
 );

@@ -1,9 +1,11 @@
 //! Reading organizer files (unit trees, response sheets) into validated domain values. Every
 //! problem is reported with its line and column; nothing is stored unless the whole file is valid.
 
+pub mod invitations;
 pub mod responses;
 pub mod units;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// How many problems are listed before the rest are only counted: enough to fix a file, not
@@ -145,5 +147,41 @@ impl From<diesel::result::Error> for ImportError {
 impl From<InputIssues> for ImportError {
     fn from(issues: InputIssues) -> Self {
         ImportError::Input(issues)
+    }
+}
+
+/// The campaign's units, to turn a `unit` cell into a unit id or say why it cannot be one.
+pub struct UnitDirectory {
+    campaign_id: i64,
+    /// Units of the campaign, by code.
+    in_campaign: HashMap<String, i64>,
+    /// Every unit code known to the database, to tell "unknown" from "not in this campaign".
+    known: HashSet<String>,
+}
+
+impl UnitDirectory {
+    pub fn load(conn: &mut crate::db::DbConn, campaign_id: i64) -> Result<UnitDirectory, crate::db::DbError> {
+        Ok(UnitDirectory {
+            campaign_id,
+            in_campaign: crate::db::campaigns::units(conn, campaign_id)?
+                .into_iter()
+                .map(|u| (u.code, u.unit_id))
+                .collect(),
+            known: crate::db::units::all(conn)?.into_iter().map(|u| u.code).collect(),
+        })
+    }
+
+    pub fn resolve(&self, code: &str) -> Result<i64, String> {
+        let code = code.trim();
+        if let Some(id) = self.in_campaign.get(code) {
+            return Ok(*id);
+        }
+        Err(if code.is_empty() {
+            "is empty".to_owned()
+        } else if self.known.contains(code) {
+            format!("unit '{code}' is not in campaign {}", self.campaign_id)
+        } else {
+            format!("unknown unit '{code}'")
+        })
     }
 }

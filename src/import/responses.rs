@@ -2,23 +2,13 @@
 //! line. Paper and offline answers enter here, so it streams: each line is validated and
 //! packed to one byte per item, and only a fully valid file is handed to storage.
 
-use std::collections::HashMap;
 use std::io::Read;
 
-use super::{csv_issue, record_line, InputIssues};
+use super::{csv_issue, record_line, InputIssues, UnitDirectory};
 use crate::db::responses::NewResponse;
 use crate::results::Scorer;
 use crate::template::answers::NOT_ANSWERED;
 use crate::template::{AnswerCodec, Template};
-
-/// What the reader needs to know about the campaign's units.
-pub struct UnitDirectory {
-    /// Units of the campaign, by code.
-    pub in_campaign: HashMap<String, i64>,
-    /// Every unit code known to the database, to tell "unknown" from "not in this campaign".
-    pub known: std::collections::HashSet<String>,
-    pub campaign_id: i64,
-}
 
 /// Reads and validates every line; on success, the responses ready to store.
 pub fn read_responses_csv(
@@ -158,17 +148,7 @@ pub fn import_responses(
     reader: impl Read,
 ) -> Result<usize, super::ImportError> {
     let (_, template) = crate::campaign::accepting_responses(conn, campaign_id)?;
-    let directory = UnitDirectory {
-        in_campaign: crate::db::campaigns::units(conn, campaign_id)?
-            .into_iter()
-            .map(|u| (u.code, u.unit_id))
-            .collect(),
-        known: crate::db::units::all(conn)?
-            .into_iter()
-            .map(|u| u.code)
-            .collect(),
-        campaign_id,
-    };
+    let directory = UnitDirectory::load(conn, campaign_id)?;
     let rows = read_responses_csv(file, reader, &template, &directory)?;
     let today = chrono::Utc::now().date_naive();
     crate::db::write_tx(conn, |conn| {

@@ -14,8 +14,7 @@ const TOTAL_VARIANCE_NOISE: f64 = 64.0 * f64::EPSILON;
 /// which case alpha is undefined.
 fn total_variance_degenerate(variance: f64, mean_total: f64) -> bool {
     let noise = TOTAL_VARIANCE_NOISE * mean_total.abs();
-    // Written so that NaN counts as degenerate.
-    !(variance > noise * noise)
+    variance.is_nan() || variance <= noise * noise
 }
 
 /// `k/(k-1) * (1 - Σ item variances / total variance)`, or `None` when undefined.
@@ -253,7 +252,10 @@ mod tests {
         let alpha = cronbach_alpha(&rows).unwrap();
         assert!((alpha - PINGOUIN_LIKERT_ALPHA).abs() < 1e-9, "{alpha}");
         let streamed = accumulate(&rows).alpha().unwrap();
-        assert!((streamed - PINGOUIN_LIKERT_ALPHA).abs() < 1e-9, "{streamed}");
+        assert!(
+            (streamed - PINGOUIN_LIKERT_ALPHA).abs() < 1e-9,
+            "{streamed}"
+        );
     }
 
     /// Many pseudo-random respondents with a common factor, so that alpha is clearly positive.

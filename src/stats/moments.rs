@@ -193,7 +193,11 @@ mod tests {
             b.iter().for_each(|&x| right.push(x));
             left.merge(&right);
             assert_eq!(left.n(), sequential.n());
-            assert!(rel_close(left.mean().unwrap(), sequential.mean().unwrap(), 1e-12));
+            assert!(rel_close(
+                left.mean().unwrap(),
+                sequential.mean().unwrap(),
+                1e-12
+            ));
             assert!(rel_close(
                 left.sample_variance().unwrap(),
                 sequential.sample_variance().unwrap(),

@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use super::rounding::published_hundredths;
 
 /// Standard competition ranking ("1224") of scores, descending, compared on their published
-/// value (two decimals): ranks[i] is the rank of scores[i]. 4.776 and 4.7749 both publish as 4.78 and tie.
+/// value (two decimals): ranks[i] is the rank of scores[i]. 4.776 and 4.7751 both publish as
+/// 4.78 and tie (whereas 4.7749 publishes as 4.77 and ranks below them).
 ///
 /// Ranking on the published hundredths rather than the raw doubles means a reader never sees
 /// two rows showing the same score with different ranks. A `NaN` score (which should not reach
@@ -54,10 +55,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     // After selection everything left of `mid` is <= v[mid]; the largest of them is the other
     // middle value.
-    let lower = lower_half
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
+    let lower = lower_half.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     // `midpoint` cannot overflow, unlike `(a + b) / 2`.
     Some(lower.midpoint(upper))
 }
@@ -69,17 +67,29 @@ mod tests {
     #[test]
     fn competition_ranking_examples() {
         // "1224": two tied for second, the next one is fourth.
-        assert_eq!(competition_ranks(&[4.89, 4.77, 4.77, 4.60]), vec![1, 2, 2, 4]);
+        assert_eq!(
+            competition_ranks(&[4.89, 4.77, 4.77, 4.60]),
+            vec![1, 2, 2, 4]
+        );
         // Order of the input does not matter; ranks follow their scores.
-        assert_eq!(competition_ranks(&[4.60, 4.77, 4.89, 4.77]), vec![4, 2, 1, 2]);
-        // 4.776 and 4.7749 both publish as 4.78, so they tie, though 4.776 is larger.
-        assert_eq!(competition_ranks(&[4.7749, 4.776, 4.9]), vec![2, 2, 1]);
-        // 4.775 and 4.7749 differ once published (4.78 vs 4.77).
-        assert_eq!(competition_ranks(&[4.7749, 4.775]), vec![2, 1]);
+        assert_eq!(
+            competition_ranks(&[4.60, 4.77, 4.89, 4.77]),
+            vec![4, 2, 1, 2]
+        );
+        // 4.776 and 4.7751 both publish as 4.78, so they tie, though 4.776 is larger; 4.775
+        // (half, rounded away from zero) publishes as 4.78 too.
+        assert_eq!(competition_ranks(&[4.7751, 4.776, 4.9]), vec![2, 2, 1]);
+        assert_eq!(competition_ranks(&[4.775, 4.776, 4.7751]), vec![1, 1, 1]);
+        // 4.7749 publishes as 4.77, so it ranks below them even though it is only 0.0002 less.
+        assert_eq!(competition_ranks(&[4.7749, 4.7751]), vec![2, 1]);
+        assert_eq!(competition_ranks(&[4.7749, 4.776, 4.77]), vec![2, 1, 2]);
         assert_eq!(competition_ranks(&[]), Vec::<u32>::new());
         assert_eq!(competition_ranks(&[3.0]), vec![1]);
         assert_eq!(competition_ranks(&[2.0, 2.0, 2.0]), vec![1, 1, 1]);
-        assert_eq!(competition_ranks(&[1.0, 2.0, 2.0, 3.0, 3.0, 3.0]), vec![6, 4, 4, 1, 1, 1]);
+        assert_eq!(
+            competition_ranks(&[1.0, 2.0, 2.0, 3.0, 3.0, 3.0]),
+            vec![6, 4, 4, 1, 1, 1]
+        );
         // Negative scores rank below positive ones.
         assert_eq!(competition_ranks(&[-1.0, 0.0, 1.0]), vec![3, 2, 1]);
     }

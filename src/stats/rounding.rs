@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(round_half_away(2.5, 0), 3.0);
         assert_eq!(round_half_away(0.125, 2), 0.13);
         assert_eq!(round_half_away(1.0005, 3), 1.001);
-        assert_eq!(round_half_away(3.14159, 4), 3.1416);
+        assert_eq!(round_half_away(4.56785, 4), 4.5679);
         assert_eq!(round_half_away(1234.5, 0), 1235.0);
         assert_eq!(round_half_away(4.4, 0), 4.0);
         // The naive approaches disagree on these, which is why this function exists.

@@ -1,0 +1,4 @@
+DROP TABLE review_comments;
+DROP TABLE review_reviewers;
+DROP TABLE drafts;
+DROP TABLE invitations;

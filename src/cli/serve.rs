@@ -1,0 +1,57 @@
+//! `kinerja serve`
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use super::{Command, DEFAULT_PUBLIC_URL};
+use crate::db::{self, DatabaseUrl};
+use crate::web::ratelimit::Limits;
+use crate::web::ServerConfig;
+
+pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
+    let Command::Serve {
+        bind,
+        public_url,
+        demo,
+        trust_proxy,
+        rate_limit,
+        rate_limit_misses,
+        pool_size,
+    } = command
+    else {
+        return Ok(());
+    };
+    let pool = db::pool(url, pool_size)?;
+    let demo_link = if demo {
+        let mut conn = pool.get()?;
+        print!("{}", crate::demo::load(&mut conn)?);
+        Some(crate::demo::respondent_link(&mut conn)?)
+    } else {
+        None
+    };
+    let config = ServerConfig {
+        bind,
+        public_url: public_url.clone().unwrap_or_default(),
+        trust_proxy,
+        limits: Limits {
+            window: Duration::from_secs(600),
+            requests: rate_limit,
+            misses: rate_limit_misses,
+        },
+    };
+    actix_web::rt::System::new().block_on(crate::web::serve(pool, config, |addresses| {
+        let address = addresses
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let base = public_url
+            .clone()
+            .unwrap_or_else(|| if address.is_empty() { DEFAULT_PUBLIC_URL.to_owned() } else { format!("http://{address}") });
+        if let Some(token) = &demo_link {
+            println!("respondent link: {}/r/{token}", base.trim_end_matches('/'));
+        }
+        println!("listening on http://{address}");
+        let _ = std::io::stdout().flush();
+    }))?;
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! `invite`: a CSV with header `email,unit` and optional `name,lang`; each line gets a new
+//! personal link. All lines or none, like every import.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::str::FromStr;
+
+use super::{csv_issue, record_line, ImportError, InputIssues, UnitDirectory};
+use crate::db::invitations::{self, InvitationState, NewInvitation};
+use crate::db::{write_tx, DbConn};
+use crate::template::Lang;
+
+const REQUIRED: [&str; 2] = ["email", "unit"];
+const OPTIONAL: [&str; 2] = ["name", "lang"];
+
+/// One validated line of an invitation file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteRow {
+    pub line: u64,
+    /// Lower-cased, so that one person is one address.
+    pub email: String,
+    pub unit_code: String,
+    pub unit_id: i64,
+    pub name: Option<String>,
+    pub lang: Lang,
+}
+
+/// A link made for one line: show it to the organizer, then forget it (only its hash is kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedLink {
+    pub row: InviteRow,
+    pub invitation_id: i64,
+    pub token: String,
+}
+
+pub fn read_invitations_csv(
+    file: &str,
+    reader: impl Read,
+    units: &UnitDirectory,
+) -> Result<Vec<InviteRow>, InputIssues> {
+    let mut issues = InputIssues::new(file);
+    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let header = match csv.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            csv_issue(&mut issues, &e);
+            return Err(issues);
+        }
+    };
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    for (i, name) in names.iter().enumerate() {
+        if !REQUIRED.contains(name) && !OPTIONAL.contains(name) {
+            issues.add(1, Some(name), "unknown column; expected email,unit and optionally name,lang");
+        } else if names[..i].contains(name) {
+            issues.add(1, Some(name), "column appears twice");
+        }
+    }
+    for required in REQUIRED {
+        if !names.contains(&required) {
+            issues.add(1, None, format!("missing column '{required}'"));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    let at = |name: &str| names.iter().position(|n| *n == name);
+    let (email_at, unit_at, name_at, lang_at) = (at("email"), at("unit"), at("name"), at("lang"));
+    let mut rows = Vec::new();
+    let mut first_line: HashMap<(String, String), u64> = HashMap::new();
+    for record in csv.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                csv_issue(&mut issues, &e);
+                continue;
+            }
+        };
+        let line = record_line(&record);
+        let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("").trim().to_owned();
+        let email = cell(email_at).to_lowercase();
+        if let Err(e) = lettre::Address::from_str(&email) {
+            let shown = if email.is_empty() { "is empty".to_owned() } else { format!("'{email}' is not an email address ({e})") };
+            issues.add(line, Some("email"), shown);
+        }
+        let unit_code = cell(unit_at);
+        let unit_id = units.resolve(&unit_code).map_err(|reason| issues.add(line, Some("unit"), reason));
+        let lang_text = cell(lang_at);
+        let lang = if lang_text.is_empty() {
+            Some(Lang::Id)
+        } else {
+            Lang::parse(&lang_text)
+        };
+        if lang.is_none() {
+            issues.add(line, Some("lang"), format!("'{lang_text}' is not a language: use id or en"));
+        }
+        if let Some(first) = first_line.insert((email.clone(), unit_code.clone()), line) {
+            issues.add(line, Some("email"), format!("{email} is invited to unit {unit_code} twice (first on line {first})"));
+        }
+        if let (Ok(unit_id), Some(lang)) = (unit_id, lang) {
+            let name = cell(name_at);
+            rows.push(InviteRow {
+                line,
+                email,
+                unit_code,
+                unit_id,
+                name: (!name.is_empty()).then_some(name),
+                lang,
+            });
+        }
+    }
+    issues.into_result().map(|()| rows)
+}
+
+/// Issues a link for every line of the file. A person already invited to the same unit is
+/// refused unless `reissue`, which revokes the old link; a link already used is never reissued
+/// (that would allow a second answer).
+pub fn invite(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    file: &str,
+    reader: impl Read,
+    reissue: bool,
+) -> Result<Vec<IssuedLink>, ImportError> {
+    crate::campaign::accepting_invitations(conn, campaign_id)?;
+    let directory = UnitDirectory::load(conn, campaign_id)?;
+    let rows = read_invitations_csv(file, reader, &directory)?;
+    write_tx(conn, |conn| {
+        let mut issues = InputIssues::new(file);
+        let mut links = Vec::with_capacity(rows.len());
+        for row in rows {
+            for earlier in invitations::find_current(conn, campaign_id, row.unit_id, &row.email)? {
+                match earlier.state {
+                    InvitationState::Used => issues.add(
+                        row.line,
+                        Some("email"),
+                        format!("{} has already answered for unit {}; a new link would allow a second answer", row.email, row.unit_code),
+                    ),
+                    _ if !reissue => issues.add(
+                        row.line,
+                        Some("email"),
+                        format!("{} is already invited to unit {}; use --reissue to revoke that link and send a new one", row.email, row.unit_code),
+                    ),
+                    _ => invitations::revoke(conn, earlier.id)?,
+                }
+            }
+            let token = crate::token::generate();
+            let invitation_id = invitations::insert(
+                conn,
+                &NewInvitation {
+                    campaign_id,
+                    unit_id: row.unit_id,
+                    email: &row.email,
+                    name: row.name.as_deref(),
+                    lang: row.lang.code(),
+                    token_sha256: &token.sha256,
+                },
+            )?;
+            links.push(IssuedLink {
+                row,
+                invitation_id,
+                token: token.token,
+            });
+        }
+        issues.into_result()?;
+        Ok(links)
+    })
+}

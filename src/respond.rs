@@ -1,0 +1,216 @@
+//! Answering through a personal link: opening it, saving a draft, submitting. Synchronous and
+//! free of HTTP, so the web layer stays thin and the rules are testable on their own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::db::campaigns::{Campaign, CampaignStatus};
+use crate::db::invitations::{self, Invitation, InvitationState};
+use crate::db::responses::NewResponse;
+use crate::db::{self, write_tx, DbConn, DbError};
+use crate::results::Scorer;
+use crate::template::answers::NOT_ANSWERED;
+use crate::template::{AnswerCodec, AnswerError, Kind, Template};
+
+/// The longest comment a reviewer may leave on one item.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// Form fields as the browser sent them: item id -> chosen value, `comment.<item id>` ->
+/// comment. Kept verbatim so that a form sent back with errors shows every answer given.
+pub type RawAnswers = BTreeMap<String, String>;
+
+pub fn comment_field(item_id: &str) -> String {
+    format!("comment.{item_id}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("unknown or revoked link")]
+    Unknown,
+    #[error("this link was already used")]
+    AlreadySubmitted { lang: String },
+    #[error("the campaign is closed")]
+    Closed { lang: String, title: String },
+    #[error("the campaign is not open yet")]
+    NotOpen { lang: String, title: String },
+    #[error(transparent)]
+    Template(#[from] db::templates::TemplateStoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for LinkError {
+    fn from(e: diesel::result::Error) -> Self {
+        LinkError::Db(e.into())
+    }
+}
+
+/// Parsed templates by stored id. A template that a campaign uses never changes, so entries
+/// never go stale; this saves parsing TOML on every page view.
+#[derive(Default)]
+pub struct TemplateCache {
+    parsed: std::sync::RwLock<std::collections::HashMap<i64, Arc<Template>>>,
+}
+
+impl TemplateCache {
+    pub fn get(&self, conn: &mut DbConn, template_id: i64) -> Result<Arc<Template>, LinkError> {
+        if let Some(found) = self.parsed.read().ok().and_then(|m| m.get(&template_id).cloned()) {
+            return Ok(found);
+        }
+        let template = Arc::new(db::templates::get(conn, template_id)?.template()?);
+        if let Ok(mut map) = self.parsed.write() {
+            map.insert(template_id, template.clone());
+        }
+        Ok(template)
+    }
+}
+
+/// A link that may be answered now, with what the form needs.
+pub struct OpenLink {
+    pub invitation: Invitation,
+    pub campaign: Campaign,
+    pub template: Arc<Template>,
+    /// The unit's name as it was when the campaign was created.
+    pub unit_name: String,
+}
+
+/// Looks a token up and checks that it can be answered now.
+pub fn open_link(conn: &mut DbConn, cache: &TemplateCache, token: &str) -> Result<OpenLink, LinkError> {
+    if !crate::token::looks_valid(token) {
+        return Err(LinkError::Unknown);
+    }
+    let invitation = invitations::find_by_token_hash(conn, &crate::token::hash(token))?.ok_or(LinkError::Unknown)?;
+    let lang = invitation.lang.clone();
+    match invitation.state {
+        InvitationState::Revoked => return Err(LinkError::Unknown),
+        InvitationState::Used => return Err(LinkError::AlreadySubmitted { lang }),
+        InvitationState::Active => {}
+    }
+    let campaign = db::campaigns::get(conn, invitation.campaign_id)?.ok_or(LinkError::Unknown)?;
+    match campaign.status {
+        CampaignStatus::Open => {}
+        CampaignStatus::Closed => return Err(LinkError::Closed { lang, title: campaign.title }),
+        CampaignStatus::Draft => return Err(LinkError::NotOpen { lang, title: campaign.title }),
+    }
+    let template = cache.get(conn, campaign.template_id)?;
+    let unit_name = db::campaigns::unit_name(conn, campaign.id, invitation.unit_id)?.unwrap_or_default();
+    Ok(OpenLink {
+        invitation,
+        campaign,
+        template,
+        unit_name,
+    })
+}
+
+/// The answers saved with "save and continue later", if any.
+pub fn load_draft(conn: &mut DbConn, link: &OpenLink) -> Result<RawAnswers, LinkError> {
+    let saved = invitations::load_draft(conn, link.invitation.id)?;
+    // A draft that no longer parses is only a convenience lost, never an error page.
+    Ok(saved.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+}
+
+pub fn save_draft(conn: &mut DbConn, cache: &TemplateCache, token: &str, answers: &RawAnswers) -> Result<(), LinkError> {
+    write_tx(conn, |conn| {
+        let link = open_link(conn, cache, token)?;
+        store_draft(conn, &link, answers)
+    })
+}
+
+fn store_draft(conn: &mut DbConn, link: &OpenLink, answers: &RawAnswers) -> Result<(), LinkError> {
+    let kept = known_fields(&link.template, answers);
+    // A map of strings always serialises.
+    let json = serde_json::to_string(&kept).unwrap_or_default();
+    invitations::save_draft(conn, link.invitation.id, &json)?;
+    Ok(())
+}
+
+/// Only fields that belong to the template are kept, so a draft cannot grow without bound.
+fn known_fields(template: &Template, answers: &RawAnswers) -> RawAnswers {
+    let ids = template.item_ids();
+    answers
+        .iter()
+        .filter(|(k, _)| ids.iter().any(|id| *k == id || **k == comment_field(id)))
+        .map(|(k, v)| (k.clone(), v.chars().take(MAX_COMMENT_CHARS + 1).collect()))
+        .collect()
+}
+
+/// What is wrong with a submitted form, by item id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FormProblems {
+    pub items: BTreeMap<String, Problem>,
+    /// Every answer is empty or not applicable.
+    pub nothing_to_score: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    Answer(AnswerError),
+    CommentTooLong,
+}
+
+#[derive(Debug)]
+pub enum Submitted {
+    Stored,
+    /// Nothing stored; the answers were kept as a draft.
+    Invalid(FormProblems),
+}
+
+/// Validates and stores a response, marking the link used, in one transaction. Exactly one of
+/// any number of concurrent submissions of the same link stores a response.
+pub fn submit(conn: &mut DbConn, cache: &TemplateCache, token: &str, answers: &RawAnswers) -> Result<Submitted, LinkError> {
+    write_tx(conn, |conn| {
+        let link = open_link(conn, cache, token)?;
+        let (encoded, comments, problems) = validate(&link.template, answers);
+        if problems != FormProblems::default() {
+            store_draft(conn, &link, answers)?;
+            return Ok(Submitted::Invalid(problems));
+        }
+        if !invitations::mark_used(conn, link.invitation.id)? {
+            return Err(LinkError::AlreadySubmitted {
+                lang: link.invitation.lang.clone(),
+            });
+        }
+        let response = NewResponse {
+            unit_id: link.invitation.unit_id,
+            answers: encoded,
+        };
+        let today = chrono::Utc::now().date_naive();
+        let response_id = db::responses::insert_one(conn, link.campaign.id, today, &response)?;
+        if link.template.kind() == Kind::Checklist {
+            db::responses::record_review(conn, response_id, link.invitation.id, &comments)?;
+        }
+        invitations::delete_draft(conn, link.invitation.id)?;
+        Ok(Submitted::Stored)
+    })
+}
+
+/// The encoded answers, the comments to keep, and the problems found.
+fn validate(template: &Template, answers: &RawAnswers) -> (Vec<u8>, Vec<(String, String)>, FormProblems) {
+    let codec = AnswerCodec::new(template);
+    let mut encoded = vec![NOT_ANSWERED; codec.item_count()];
+    let mut comments = Vec::new();
+    let mut problems = FormProblems::default();
+    for index in 0..codec.item_count() {
+        let id = codec.item_id(index);
+        match codec.encode(index, answers.get(id).map(String::as_str).unwrap_or("")) {
+            Ok(code) => encoded[index] = code,
+            Err(e) => {
+                problems.items.insert(id.to_owned(), Problem::Answer(e));
+            }
+        }
+        if template.kind() == Kind::Checklist {
+            let comment = answers.get(&comment_field(id)).map(|c| c.trim()).unwrap_or("");
+            if comment.chars().count() > MAX_COMMENT_CHARS {
+                problems.items.insert(id.to_owned(), Problem::CommentTooLong);
+            } else if !comment.is_empty() {
+                comments.push((id.to_owned(), comment.to_owned()));
+            }
+        }
+    }
+    if problems.items.is_empty() {
+        let scorer = Scorer::new(template);
+        let mut groups = vec![None; scorer.group_count()];
+        problems.nothing_to_score = scorer.score_into(&encoded, &mut groups).is_none();
+    }
+    (encoded, comments, problems)
+}
