@@ -25,6 +25,8 @@ struct Measured {
 }
 
 /// Runs the binary, waiting with wait4 to read the child's own peak resident memory.
+// wait4 reaps the child, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run(url: &str, args: &[&str]) -> Measured {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_kinerja"))

@@ -268,7 +268,9 @@ fn score_of(value: OptionValue) -> f64 {
 pub fn respondent_link(conn: &mut DbConn) -> anyhow::Result<String> {
     let campaign = db::campaigns::list(conn)?
         .into_iter()
-        .filter(|c| c.template_key == "sfo" && c.campaign.status == db::campaigns::CampaignStatus::Open)
+        .filter(|c| {
+            c.template_key == "sfo" && c.campaign.status == db::campaigns::CampaignStatus::Open
+        })
         .max_by_key(|c| c.campaign.id)
         .ok_or_else(|| anyhow::anyhow!("the demo has no open SFO campaign"))?;
     // A new address each time: an earlier demo link may already have been answered.
@@ -276,7 +278,13 @@ pub fn respondent_link(conn: &mut DbConn) -> anyhow::Result<String> {
         "email,unit,name,lang\ndemo.{:08x}@example.org,KW-ACEH,Demo Respondent,id\n",
         rand::random::<u32>()
     );
-    let links = crate::import::invitations::invite(conn, campaign.campaign.id, "demo-invitation.csv", csv.as_bytes(), false)?;
+    let links = crate::import::invitations::invite(
+        conn,
+        campaign.campaign.id,
+        "demo-invitation.csv",
+        csv.as_bytes(),
+        false,
+    )?;
     links
         .into_iter()
         .next()

@@ -54,7 +54,12 @@ pub struct TemplateCache {
 
 impl TemplateCache {
     pub fn get(&self, conn: &mut DbConn, template_id: i64) -> Result<Arc<Template>, LinkError> {
-        if let Some(found) = self.parsed.read().ok().and_then(|m| m.get(&template_id).cloned()) {
+        if let Some(found) = self
+            .parsed
+            .read()
+            .ok()
+            .and_then(|m| m.get(&template_id).cloned())
+        {
             return Ok(found);
         }
         let template = Arc::new(db::templates::get(conn, template_id)?.template()?);
@@ -75,11 +80,16 @@ pub struct OpenLink {
 }
 
 /// Looks a token up and checks that it can be answered now.
-pub fn open_link(conn: &mut DbConn, cache: &TemplateCache, token: &str) -> Result<OpenLink, LinkError> {
+pub fn open_link(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    token: &str,
+) -> Result<OpenLink, LinkError> {
     if !crate::token::looks_valid(token) {
         return Err(LinkError::Unknown);
     }
-    let invitation = invitations::find_by_token_hash(conn, &crate::token::hash(token))?.ok_or(LinkError::Unknown)?;
+    let invitation = invitations::find_by_token_hash(conn, &crate::token::hash(token))?
+        .ok_or(LinkError::Unknown)?;
     let lang = invitation.lang.clone();
     match invitation.state {
         InvitationState::Revoked => return Err(LinkError::Unknown),
@@ -89,11 +99,22 @@ pub fn open_link(conn: &mut DbConn, cache: &TemplateCache, token: &str) -> Resul
     let campaign = db::campaigns::get(conn, invitation.campaign_id)?.ok_or(LinkError::Unknown)?;
     match campaign.status {
         CampaignStatus::Open => {}
-        CampaignStatus::Closed => return Err(LinkError::Closed { lang, title: campaign.title }),
-        CampaignStatus::Draft => return Err(LinkError::NotOpen { lang, title: campaign.title }),
+        CampaignStatus::Closed => {
+            return Err(LinkError::Closed {
+                lang,
+                title: campaign.title,
+            })
+        }
+        CampaignStatus::Draft => {
+            return Err(LinkError::NotOpen {
+                lang,
+                title: campaign.title,
+            })
+        }
     }
     let template = cache.get(conn, campaign.template_id)?;
-    let unit_name = db::campaigns::unit_name(conn, campaign.id, invitation.unit_id)?.unwrap_or_default();
+    let unit_name =
+        db::campaigns::unit_name(conn, campaign.id, invitation.unit_id)?.unwrap_or_default();
     Ok(OpenLink {
         invitation,
         campaign,
@@ -106,10 +127,17 @@ pub fn open_link(conn: &mut DbConn, cache: &TemplateCache, token: &str) -> Resul
 pub fn load_draft(conn: &mut DbConn, link: &OpenLink) -> Result<RawAnswers, LinkError> {
     let saved = invitations::load_draft(conn, link.invitation.id)?;
     // A draft that no longer parses is only a convenience lost, never an error page.
-    Ok(saved.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+    Ok(saved
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
 }
 
-pub fn save_draft(conn: &mut DbConn, cache: &TemplateCache, token: &str, answers: &RawAnswers) -> Result<(), LinkError> {
+pub fn save_draft(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    token: &str,
+    answers: &RawAnswers,
+) -> Result<(), LinkError> {
     write_tx(conn, |conn| {
         let link = open_link(conn, cache, token)?;
         store_draft(conn, &link, answers)
@@ -157,7 +185,12 @@ pub enum Submitted {
 
 /// Validates and stores a response, marking the link used, in one transaction. Exactly one of
 /// any number of concurrent submissions of the same link stores a response.
-pub fn submit(conn: &mut DbConn, cache: &TemplateCache, token: &str, answers: &RawAnswers) -> Result<Submitted, LinkError> {
+pub fn submit(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    token: &str,
+    answers: &RawAnswers,
+) -> Result<Submitted, LinkError> {
     write_tx(conn, |conn| {
         let link = open_link(conn, cache, token)?;
         let (encoded, comments, problems) = validate(&link.template, answers);
@@ -185,23 +218,31 @@ pub fn submit(conn: &mut DbConn, cache: &TemplateCache, token: &str, answers: &R
 }
 
 /// The encoded answers, the comments to keep, and the problems found.
-fn validate(template: &Template, answers: &RawAnswers) -> (Vec<u8>, Vec<(String, String)>, FormProblems) {
+fn validate(
+    template: &Template,
+    answers: &RawAnswers,
+) -> (Vec<u8>, Vec<(String, String)>, FormProblems) {
     let codec = AnswerCodec::new(template);
     let mut encoded = vec![NOT_ANSWERED; codec.item_count()];
     let mut comments = Vec::new();
     let mut problems = FormProblems::default();
-    for index in 0..codec.item_count() {
+    for (index, slot) in encoded.iter_mut().enumerate() {
         let id = codec.item_id(index);
         match codec.encode(index, answers.get(id).map(String::as_str).unwrap_or("")) {
-            Ok(code) => encoded[index] = code,
+            Ok(code) => *slot = code,
             Err(e) => {
                 problems.items.insert(id.to_owned(), Problem::Answer(e));
             }
         }
         if template.kind() == Kind::Checklist {
-            let comment = answers.get(&comment_field(id)).map(|c| c.trim()).unwrap_or("");
+            let comment = answers
+                .get(&comment_field(id))
+                .map(|c| c.trim())
+                .unwrap_or("");
             if comment.chars().count() > MAX_COMMENT_CHARS {
-                problems.items.insert(id.to_owned(), Problem::CommentTooLong);
+                problems
+                    .items
+                    .insert(id.to_owned(), Problem::CommentTooLong);
             } else if !comment.is_empty() {
                 comments.push((id.to_owned(), comment.to_owned()));
             }

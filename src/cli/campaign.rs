@@ -105,14 +105,25 @@ fn progress(conn: &mut DbConn, id: i64, format: ProgressFormat) -> anyhow::Resul
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         ProgressFormat::Table => {
-            let width = units.iter().map(|u| u.code.chars().count()).max().unwrap_or(4).max(4);
-            println!("{:<width$}  {:>7}  {:>9}  {:>5}  name", "unit", "invited", "submitted", "rate");
+            let width = units
+                .iter()
+                .map(|u| u.code.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            println!(
+                "{:<width$}  {:>7}  {:>9}  {:>5}  name",
+                "unit", "invited", "submitted", "rate"
+            );
             for u in &units {
                 let rate = u
                     .response_rate
                     .map(|r| format!("{:.0}%", r * 100.0))
                     .unwrap_or_else(|| "-".to_owned());
-                println!("{:<width$}  {:>7}  {:>9}  {:>5}  {}", u.code, u.invited, u.submitted, rate, u.name);
+                println!(
+                    "{:<width$}  {:>7}  {:>9}  {:>5}  {}",
+                    u.code, u.invited, u.submitted, rate, u.name
+                );
             }
             let invited: i64 = units.iter().map(|u| u.invited).sum();
             let submitted: i64 = units.iter().map(|u| u.submitted).sum();

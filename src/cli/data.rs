@@ -157,11 +157,24 @@ pub fn invite(
     public_url: &str,
 ) -> anyhow::Result<()> {
     let reader = open_file(path)?;
-    let links = crate::import::invitations::invite(conn, campaign, &path.display().to_string(), reader, reissue)?;
+    let links = crate::import::invitations::invite(
+        conn,
+        campaign,
+        &path.display().to_string(),
+        reader,
+        reissue,
+    )?;
     let base = public_url.trim_end_matches('/');
     for link in &links {
-        println!("{}\t{}\t{base}/r/{}", link.row.email, link.row.unit_code, link.token);
+        println!(
+            "{}\t{}\t{base}/r/{}",
+            link.row.email, link.row.unit_code, link.token
+        );
     }
-    eprintln!("{}: {} links issued for campaign {campaign}", path.display(), links.len());
+    eprintln!(
+        "{}: {} links issued for campaign {campaign}",
+        path.display(),
+        links.len()
+    );
     Ok(())
 }

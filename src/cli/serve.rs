@@ -44,9 +44,13 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let base = public_url
-            .clone()
-            .unwrap_or_else(|| if address.is_empty() { DEFAULT_PUBLIC_URL.to_owned() } else { format!("http://{address}") });
+        let base = public_url.clone().unwrap_or_else(|| {
+            if address.is_empty() {
+                DEFAULT_PUBLIC_URL.to_owned()
+            } else {
+                format!("http://{address}")
+            }
+        });
         if let Some(token) = &demo_link {
             println!("respondent link: {}/r/{token}", base.trim_end_matches('/'));
         }

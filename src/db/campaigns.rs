@@ -213,7 +213,11 @@ pub fn find_by_identity(
 }
 
 /// A unit's name in the campaign's snapshot.
-pub fn unit_name(conn: &mut DbConn, campaign_id: i64, unit_id: i64) -> Result<Option<String>, DbError> {
+pub fn unit_name(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_id: i64,
+) -> Result<Option<String>, DbError> {
     Ok(campaign_units::table
         .find((campaign_id, unit_id))
         .select(campaign_units::name)

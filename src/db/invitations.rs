@@ -171,7 +171,11 @@ pub fn progress(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(i64, i64, i6
     Ok(counts.into_iter().map(|(u, (i, s))| (u, i, s)).collect())
 }
 
-pub fn save_draft(conn: &mut DbConn, invitation_id: i64, answers_json: &str) -> Result<(), DbError> {
+pub fn save_draft(
+    conn: &mut DbConn,
+    invitation_id: i64,
+    answers_json: &str,
+) -> Result<(), DbError> {
     let now = super::now();
     let updated = diesel::update(drafts::table.find(invitation_id))
         .set((drafts::answers.eq(answers_json), drafts::saved_at.eq(now)))

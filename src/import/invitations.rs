@@ -39,7 +39,9 @@ pub fn read_invitations_csv(
     units: &UnitDirectory,
 ) -> Result<Vec<InviteRow>, InputIssues> {
     let mut issues = InputIssues::new(file);
-    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
     let header = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -50,7 +52,11 @@ pub fn read_invitations_csv(
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     for (i, name) in names.iter().enumerate() {
         if !REQUIRED.contains(name) && !OPTIONAL.contains(name) {
-            issues.add(1, Some(name), "unknown column; expected email,unit and optionally name,lang");
+            issues.add(
+                1,
+                Some(name),
+                "unknown column; expected email,unit and optionally name,lang",
+            );
         } else if names[..i].contains(name) {
             issues.add(1, Some(name), "column appears twice");
         }
@@ -76,14 +82,25 @@ pub fn read_invitations_csv(
             }
         };
         let line = record_line(&record);
-        let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("").trim().to_owned();
+        let cell = |at: Option<usize>| {
+            at.and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
         let email = cell(email_at).to_lowercase();
         if let Err(e) = lettre::Address::from_str(&email) {
-            let shown = if email.is_empty() { "is empty".to_owned() } else { format!("'{email}' is not an email address ({e})") };
+            let shown = if email.is_empty() {
+                "is empty".to_owned()
+            } else {
+                format!("'{email}' is not an email address ({e})")
+            };
             issues.add(line, Some("email"), shown);
         }
         let unit_code = cell(unit_at);
-        let unit_id = units.resolve(&unit_code).map_err(|reason| issues.add(line, Some("unit"), reason));
+        let unit_id = units
+            .resolve(&unit_code)
+            .map_err(|reason| issues.add(line, Some("unit"), reason));
         let lang_text = cell(lang_at);
         let lang = if lang_text.is_empty() {
             Some(Lang::Id)
@@ -91,10 +108,18 @@ pub fn read_invitations_csv(
             Lang::parse(&lang_text)
         };
         if lang.is_none() {
-            issues.add(line, Some("lang"), format!("'{lang_text}' is not a language: use id or en"));
+            issues.add(
+                line,
+                Some("lang"),
+                format!("'{lang_text}' is not a language: use id or en"),
+            );
         }
         if let Some(first) = first_line.insert((email.clone(), unit_code.clone()), line) {
-            issues.add(line, Some("email"), format!("{email} is invited to unit {unit_code} twice (first on line {first})"));
+            issues.add(
+                line,
+                Some("email"),
+                format!("{email} is invited to unit {unit_code} twice (first on line {first})"),
+            );
         }
         if let (Ok(unit_id), Some(lang)) = (unit_id, lang) {
             let name = cell(name_at);

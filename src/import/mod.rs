@@ -160,14 +160,20 @@ pub struct UnitDirectory {
 }
 
 impl UnitDirectory {
-    pub fn load(conn: &mut crate::db::DbConn, campaign_id: i64) -> Result<UnitDirectory, crate::db::DbError> {
+    pub fn load(
+        conn: &mut crate::db::DbConn,
+        campaign_id: i64,
+    ) -> Result<UnitDirectory, crate::db::DbError> {
         Ok(UnitDirectory {
             campaign_id,
             in_campaign: crate::db::campaigns::units(conn, campaign_id)?
                 .into_iter()
                 .map(|u| (u.code, u.unit_id))
                 .collect(),
-            known: crate::db::units::all(conn)?.into_iter().map(|u| u.code).collect(),
+            known: crate::db::units::all(conn)?
+                .into_iter()
+                .map(|u| u.code)
+                .collect(),
         })
     }
 

@@ -59,7 +59,11 @@ enum WebError {
 
 /// Binds, reports the bound address (the port may have been 0), and serves until SIGINT or
 /// SIGTERM; requests in flight then finish.
-pub async fn serve(pool: Pool, config: ServerConfig, on_listen: impl FnOnce(&[SocketAddr])) -> std::io::Result<()> {
+pub async fn serve(
+    pool: Pool,
+    config: ServerConfig,
+    on_listen: impl FnOnce(&[SocketAddr]),
+) -> std::io::Result<()> {
     let state = web::Data::new(AppState {
         pool,
         templates: TemplateCache::default(),
@@ -111,7 +115,10 @@ fn origin_of(url: &str) -> String {
 
 /// One log line per request. The path of a respondent page holds a secret token, so only the
 /// route is logged.
-async fn log_request(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = if req.path().starts_with("/r/") {
@@ -132,22 +139,39 @@ async fn log_request(req: ServiceRequest, next: Next<impl MessageBody + 'static>
 
 fn client_address(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
     let forwarded = trust_proxy
-        .then(|| req.connection_info().realip_remote_addr().map(str::to_owned))
+        .then(|| {
+            req.connection_info()
+                .realip_remote_addr()
+                .map(str::to_owned)
+        })
         .flatten()
-        .and_then(|a| a.parse::<IpAddr>().ok().or_else(|| a.parse::<SocketAddr>().ok().map(|s| s.ip())));
+        .and_then(|a| {
+            a.parse::<IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        });
     forwarded
         .or_else(|| req.peer_addr().map(|a| a.ip()))
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// Respondent pages: rate-limited per client address, never cached.
-async fn respondent_guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn respondent_guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state {
         let address = client_address(req.request(), state.trust_proxy);
         if let Err(retry) = state.limiter.check(address) {
             let t = texts(request_lang(req.request(), None));
-            let mut response = page(StatusCode::TOO_MANY_REQUESTS, t, t.too_many_heading, t.too_many_text, None);
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                t,
+                t.too_many_heading,
+                t.too_many_text,
+                None,
+            );
             if let Ok(value) = HeaderValue::from_str(&retry.0.as_secs().to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -168,10 +192,22 @@ fn no_store(response: &mut HttpResponse) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-fn page(status: StatusCode, t: &Texts, heading: &str, text: &str, detail: Option<String>) -> HttpResponse {
+fn page(
+    status: StatusCode,
+    t: &Texts,
+    heading: &str,
+    text: &str,
+    detail: Option<String>,
+) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages::message(t, heading, text, detail, Some(format!("?lang={}", t.other_lang))))
+        .body(pages::message(
+            t,
+            heading,
+            text,
+            detail,
+            Some(format!("?lang={}", t.other_lang)),
+        ))
 }
 
 #[derive(Deserialize)]
@@ -222,7 +258,13 @@ async fn thanks(req: HttpRequest) -> HttpResponse {
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let t = texts(request_lang(&req, None));
-    page(StatusCode::NOT_FOUND, t, t.unknown_heading, t.unknown_text, None)
+    page(
+        StatusCode::NOT_FOUND,
+        t,
+        t.unknown_heading,
+        t.unknown_text,
+        None,
+    )
 }
 
 /// Runs blocking database work off the async workers.
@@ -240,30 +282,69 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The page for a link that cannot be answered (or a failure), in the right language.
-fn link_error_page(req: &HttpRequest, state: &AppState, error: WebError, form_lang: Option<&str>) -> HttpResponse {
+fn link_error_page(
+    req: &HttpRequest,
+    state: &AppState,
+    error: WebError,
+    form_lang: Option<&str>,
+) -> HttpResponse {
     let lang_of = |invitation_lang: &str| request_lang(req, form_lang.or(Some(invitation_lang)));
     let mut response = match &error {
         WebError::Link(LinkError::Unknown) => {
-            state.limiter.record_miss(client_address(req, state.trust_proxy));
+            state
+                .limiter
+                .record_miss(client_address(req, state.trust_proxy));
             let t = texts(request_lang(req, form_lang));
-            page(StatusCode::NOT_FOUND, t, t.unknown_heading, t.unknown_text, None)
+            page(
+                StatusCode::NOT_FOUND,
+                t,
+                t.unknown_heading,
+                t.unknown_text,
+                None,
+            )
         }
         WebError::Link(LinkError::AlreadySubmitted { lang }) => {
             let t = texts(lang_of(lang));
-            page(StatusCode::CONFLICT, t, t.already_heading, t.already_text, None)
+            page(
+                StatusCode::CONFLICT,
+                t,
+                t.already_heading,
+                t.already_text,
+                None,
+            )
         }
         WebError::Link(LinkError::Closed { lang, title }) => {
             let t = texts(lang_of(lang));
-            page(StatusCode::GONE, t, t.closed_heading, t.closed_text, Some(title.clone()))
+            page(
+                StatusCode::GONE,
+                t,
+                t.closed_heading,
+                t.closed_text,
+                Some(title.clone()),
+            )
         }
         WebError::Link(LinkError::NotOpen { lang, title }) => {
             let t = texts(lang_of(lang));
-            page(StatusCode::GONE, t, t.not_open_heading, t.not_open_text, Some(title.clone()))
+            page(
+                StatusCode::GONE,
+                t,
+                t.not_open_heading,
+                t.not_open_text,
+                Some(title.clone()),
+            )
         }
-        WebError::Link(LinkError::Template(_) | LinkError::Db(_)) | WebError::Pool(_) | WebError::Blocking(_) => {
+        WebError::Link(LinkError::Template(_) | LinkError::Db(_))
+        | WebError::Pool(_)
+        | WebError::Blocking(_) => {
             tracing::error!(%error, "respondent request failed");
             let t = texts(request_lang(req, form_lang));
-            page(StatusCode::INTERNAL_SERVER_ERROR, t, t.error_heading, t.error_text, None)
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t,
+                t.error_heading,
+                t.error_text,
+                None,
+            )
         }
     };
     no_store(&mut response);
@@ -276,7 +357,11 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-async fn show_form(req: HttpRequest, token: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+async fn show_form(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let token = token.into_inner();
     let lookup = token.clone();
     let opened = blocking(&state, move |conn, cache| {
@@ -291,7 +376,10 @@ async fn show_form(req: HttpRequest, token: web::Path<String>, state: web::Data<
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
                 .ok()
                 .is_some_and(|q| q.saved.is_some());
-            html(StatusCode::OK, pages::form(texts(lang), lang, &link, &token, &draft, None, saved))
+            html(
+                StatusCode::OK,
+                pages::form(texts(lang), lang, &link, &token, &draft, None, saved),
+            )
         }
         Err(error) => link_error_page(&req, &state, error, None),
     }
@@ -308,7 +396,10 @@ fn is_cross_site(req: &HttpRequest, state: &AppState) -> bool {
     if matches!(fetch_site, Some("cross-site" | "same-site")) {
         return true;
     }
-    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
     match origin {
         // Browsers send "null" under Referrer-Policy: no-referrer.
         None | Some("null") => false,
@@ -342,13 +433,23 @@ async fn post_form(
     let lang = request_lang(&req, form_lang.as_deref());
     if is_cross_site(&req, &state) {
         let t = texts(lang);
-        let mut response = page(StatusCode::FORBIDDEN, t, t.cross_site_heading, t.cross_site_text, None);
+        let mut response = page(
+            StatusCode::FORBIDDEN,
+            t,
+            t.cross_site_heading,
+            t.cross_site_text,
+            None,
+        );
         no_store(&mut response);
         return response;
     }
     if action == "save" {
         let saving = token.clone();
-        return match blocking(&state, move |conn, cache| respond::save_draft(conn, cache, &saving, &answers)).await {
+        return match blocking(&state, move |conn, cache| {
+            respond::save_draft(conn, cache, &saving, &answers)
+        })
+        .await
+        {
             Ok(()) => see_other(&format!("/r/{token}?saved=1&lang={}", lang.code())),
             Err(error) => link_error_page(&req, &state, error, form_lang.as_deref()),
         };
@@ -368,7 +469,15 @@ async fn post_form(
         Ok(None) => see_other(&format!("/thanks?lang={}", lang.code())),
         Ok(Some((link, answers, problems))) => html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            pages::form(texts(lang), lang, &link, &token, &answers, Some(&problems), false),
+            pages::form(
+                texts(lang),
+                lang,
+                &link,
+                &token,
+                &answers,
+                Some(&problems),
+                false,
+            ),
         ),
         Err(error) => link_error_page(&req, &state, error, form_lang.as_deref()),
     }

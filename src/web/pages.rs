@@ -103,10 +103,11 @@ pub fn form(
                         let mut options: Vec<OptionView> = (survey.scale.min..=survey.scale.max)
                             .map(|value| {
                                 let index = (value - survey.scale.min) as usize;
-                                let label = match survey.scale.labels.as_ref().and_then(|l| l.get(index)) {
-                                    Some(label) => format!("{value} · {}", label.get(lang)),
-                                    None => value.to_string(),
-                                };
+                                let label =
+                                    match survey.scale.labels.as_ref().and_then(|l| l.get(index)) {
+                                        Some(label) => format!("{value} · {}", label.get(lang)),
+                                        None => value.to_string(),
+                                    };
                                 option(&item.id, value.to_string(), label, given)
                             })
                             .collect();
@@ -152,10 +153,20 @@ pub fn form(
                             options: item
                                 .options
                                 .iter()
-                                .map(|o| option(&item.id, o.id.clone(), o.label.get(lang).to_owned(), given))
+                                .map(|o| {
+                                    option(
+                                        &item.id,
+                                        o.id.clone(),
+                                        o.label.get(lang).to_owned(),
+                                        given,
+                                    )
+                                })
                                 .collect(),
                             error: error_of(&item.id),
-                            comment: answers.get(&comment_field(&item.id)).cloned().unwrap_or_default(),
+                            comment: answers
+                                .get(&comment_field(&item.id))
+                                .cloned()
+                                .unwrap_or_default(),
                         }
                     })
                     .collect(),
@@ -165,7 +176,11 @@ pub fn form(
     let mut summary: Vec<(String, String)> = groups
         .iter()
         .flat_map(|g| g.items.iter())
-        .filter_map(|i| i.error.as_ref().map(|e| (i.id.clone(), format!("{}. {e}", i.number))))
+        .filter_map(|i| {
+            i.error
+                .as_ref()
+                .map(|e| (i.id.clone(), format!("{}. {e}", i.number)))
+        })
         .collect();
     if problems.is_some_and(|p| p.nothing_to_score) {
         summary.push((String::new(), t.nothing_to_score.to_owned()));
@@ -177,16 +192,27 @@ pub fn form(
         campaign_title: format!("{} ({})", link.campaign.title, link.campaign.period),
         unit_name: link.unit_name.clone(),
         token: token.to_owned(),
-        intro: if checklist { t.checklist_intro } else { t.survey_intro },
+        intro: if checklist {
+            t.checklist_intro
+        } else {
+            t.survey_intro
+        },
         checklist,
         saved,
         problems: summary,
         groups,
     };
-    page.render().unwrap_or_else(|e| format!("template error: {e}"))
+    page.render()
+        .unwrap_or_else(|e| format!("template error: {e}"))
 }
 
-pub fn message(t: &Texts, heading: &str, text: &str, detail: Option<String>, lang_switch: Option<String>) -> String {
+pub fn message(
+    t: &Texts,
+    heading: &str,
+    text: &str,
+    detail: Option<String>,
+    lang_switch: Option<String>,
+) -> String {
     MessagePage {
         t,
         heading,

@@ -74,7 +74,10 @@ impl RateLimiter {
             };
         }
         if counter.requests >= self.limits.requests || counter.misses >= self.limits.misses {
-            let left = self.limits.window.saturating_sub(now.duration_since(counter.started));
+            let left = self
+                .limits
+                .window
+                .saturating_sub(now.duration_since(counter.started));
             return Err(RetryAfter(left.max(Duration::from_secs(1))));
         }
         counter.requests += 1;
@@ -107,12 +110,16 @@ mod tests {
         for _ in 0..10 {
             assert!(limiter.check(office).is_ok());
         }
-        assert!(limiter.check(office).is_err(), "the 11th request is over the limit");
+        assert!(
+            limiter.check(office).is_err(),
+            "the 11th request is over the limit"
+        );
         assert!(limiter.check(other).is_ok());
         limiter.record_miss(other);
         assert!(limiter.check(other).is_ok());
         limiter.record_miss(other);
         let refused = limiter.check(other).err().map(|r| r.0);
-        assert!(refused.is_some_and(|wait| wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1)));
+        assert!(refused
+            .is_some_and(|wait| wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1)));
     }
 }

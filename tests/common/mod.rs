@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -155,6 +157,18 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Drops the PostgreSQL database now (servers using it lose it).
+    pub fn drop_database(&self) {
+        if let Some((server, name)) = &self.postgres {
+            let mut admin = PgConnection::establish(server).expect("PostgreSQL server");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("drop database");
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((server, name)) = &self.postgres {
@@ -175,4 +189,18 @@ fn template_key(path: &str) -> String {
     kinerja::template::parse_template(&source)
         .expect("valid template")
         .key
+}
+
+/// Invites each `email,unit` line to the campaign; the tokens, in order.
+pub fn invite(db: &TestDb, campaign: i64, lines: &str) -> Vec<String> {
+    let file = db.write("invite.csv", &format!("email,unit\n{lines}"));
+    let out = db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        &file.display().to_string(),
+    ]);
+    out.lines()
+        .filter_map(|line| line.rsplit_once("/r/").map(|(_, token)| token.to_owned()))
+        .collect()
 }

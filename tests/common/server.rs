@@ -1,0 +1,71 @@
+//! A running `kinerja serve` for tests: the real binary on a port the OS picks.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::TestDb;
+
+pub struct Server {
+    /// http://127.0.0.1:PORT
+    pub base: String,
+    child: Child,
+}
+
+impl Server {
+    pub fn start(db: &TestDb, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kinerja"))
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .current_dir(db.dir.path())
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start kinerja serve");
+        let stdout = child.stdout.take().expect("server stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("listening on ") {
+                    let _ = sender.send(address.trim().to_owned());
+                }
+            }
+        });
+        let base = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server reports its address");
+        Server { base, child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The address of a link on this server.
+    pub fn link(&self, token: &str) -> String {
+        self.url(&format!("/r/{token}"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client that shows redirects instead of following them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}

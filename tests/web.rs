@@ -1,0 +1,629 @@
+//! The respondent web service through real HTTP against the real binary: every status the
+//! issue names, anonymity, and exactly-once submission under concurrency.
+
+mod common;
+
+use common::server::{client, Server};
+use common::{invite, TestDb};
+use reqwest::StatusCode;
+
+const CLIMATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/team-climate.toml"
+);
+const RECORDS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/records-review.toml"
+);
+const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\n";
+const FULL_ANSWER: [(&str, &str); 5] = [
+    ("clarity-goals", "5"),
+    ("clarity-role", "4"),
+    ("clarity-confused", "2"),
+    ("support-manager", "5"),
+    ("support-tools", ""),
+];
+
+fn survey(db: &TestDb) -> i64 {
+    db.campaign(UNITS, CLIMATE, &["--min-responses", "1"])
+}
+
+async fn post(server: &Server, token: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    client()
+        .post(server.link(token))
+        .form(fields)
+        .send()
+        .await
+        .expect("POST")
+}
+
+async fn get(url: &str) -> (StatusCode, String) {
+    let response = client().get(url).send().await.expect("GET");
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_link_is_answered_once_with_drafts_errors_and_a_thank_you() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "ani@example.go.id,A\n");
+    let token = &tokens[0];
+    let server = Server::start(&db, &[]);
+
+    // 200: the form, with headers that keep it safe and uncached.
+    let response = client().get(server.link(token)).send().await.expect("GET");
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    let csp = headers["content-security-policy"].to_str().unwrap_or("");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let html = response.text().await.unwrap_or_default();
+    assert!(
+        html.contains("<html lang=\"id\">") && html.contains("Survei Iklim Tim"),
+        "Indonesian by default"
+    );
+    assert!(html.contains("Unit: Unit A"));
+    assert!(html.contains(r#"<label for="i-clarity-goals-5"><input type="radio" id="i-clarity-goals-5" name="clarity-goals" value="5">"#));
+    assert!(
+        html.contains("Tidak menjawab"),
+        "the optional item offers 'not answered'"
+    );
+    let (_, english) = get(&format!("{}?lang=en", server.link(token))).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Team Climate Survey"));
+
+    // 422: problems next to their items, every given answer kept.
+    let response = post(
+        &server,
+        token,
+        &[
+            ("clarity-goals", "5"),
+            ("clarity-role", "9"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap_or_default();
+    assert!(
+        html.contains(
+            r#"<p class="error" id="err-clarity-role">Choose one of the options offered.</p>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains(
+        r#"<p class="error" id="err-clarity-confused">Please answer this question.</p>"#
+    ));
+    assert!(
+        html.contains(r#"id="i-clarity-goals-5" name="clarity-goals" value="5" checked>"#),
+        "answer kept"
+    );
+    assert!(
+        !html.contains(r#"id="err-support-tools""#),
+        "an optional item needs no answer"
+    );
+    assert_eq!(db.count("responses"), 0);
+
+    // 303: save and continue later; opening the link again restores the answers.
+    let response = post(
+        &server,
+        token,
+        &[("clarity-goals", "3"), ("action", "save")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(location, format!("/r/{token}?saved=1&lang=id"));
+    let (_, html) = get(&server.url(&location)).await;
+    assert!(html.contains("Jawaban Anda tersimpan"));
+    let (_, html) = get(&server.link(token)).await;
+    assert!(
+        html.contains(r#"id="i-clarity-goals-3" name="clarity-goals" value="3" checked>"#),
+        "draft restored"
+    );
+
+    // 303 to the thank-you page, then the link is used up.
+    let response = post(&server, token, &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/thanks?lang=id");
+    let (status, html) = get(&server.url("/thanks?lang=id")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Terima kasih"));
+    assert_eq!(db.count("responses"), 1);
+    assert_eq!(db.count("drafts"), 0, "the draft goes with the submission");
+
+    // 409: a refresh or second click shows "already submitted" and stores nothing.
+    let response = post(&server, token, &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Jawaban sudah dikirim"));
+    let (status, _) = get(&server.link(token)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(db.count("responses"), 1);
+
+    let stored = db.ok(&[
+        "results",
+        "--campaign",
+        &campaign.to_string(),
+        "--format",
+        "json",
+    ]);
+    let results: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
+    let unit_a = results["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
+        .cloned();
+    // clarity (5 + 4 + (6-2)) / 3 = 4.333..., support 5 (tools unanswered): (4.333 + 2*5) / 3.
+    let score = unit_a.and_then(|u| u["score"].as_f64()).unwrap_or(0.0);
+    assert!((score - (13.0 / 3.0 + 10.0) / 3.0).abs() < 1e-12, "{score}");
+}
+
+#[tokio::test]
+async fn unknown_closed_and_unopened_links_get_their_own_pages() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let draft = common::last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2027",
+        "--title",
+        "Later",
+        "--draft",
+    ]));
+    let later = invite(&db, draft.parse().expect("id"), "c@example.org,A\n");
+    let server = Server::start(&db, &[]);
+
+    let (status, html) = get(&server.link("no-such-token")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Tautan tidak dikenal"));
+    let (status, html) = get(&format!("{}?lang=en", server.link(&"x".repeat(43)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Unknown link"));
+
+    let (status, html) = get(&server.link(&later[0])).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        html.contains("Survei belum dibuka") && html.contains("Later"),
+        "{html}"
+    );
+
+    db.ok(&["campaign", "close", &campaign.to_string()]);
+    let (status, html) = get(&format!("{}?lang=en", server.link(&tokens[0]))).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("The survey is closed"));
+    let response = post(&server, &tokens[1], &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert_eq!(db.count("responses"), 0);
+
+    // A reissued link revokes the old one.
+    db.ok(&["campaign", "open", &campaign.to_string()]);
+    let file = db.write("again.csv", "email,unit\na@example.org,A\n");
+    let err = db.fails(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        &file.display().to_string(),
+    ]);
+    assert!(
+        err.contains(
+            "line 2, column 'email': a@example.org is already invited to unit A; use --reissue"
+        ),
+        "{err}"
+    );
+    let out = db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        "--reissue",
+        &file.display().to_string(),
+    ]);
+    let new_token = out
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit_once("/r/"))
+        .map(|(_, t)| t.to_owned())
+        .expect("new link");
+    let (status, _) = get(&server.link(&tokens[0])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the old link is revoked");
+    let (status, _) = get(&server.link(&new_token)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn oversized_bodies_cross_site_posts_and_guessers_are_refused() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &["--rate-limit-misses", "3"]);
+
+    let big = "x".repeat(70 * 1024);
+    let response = post(&server, &tokens[0], &[("clarity-goals", big.as_str())]).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(response
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Isian terlalu besar"));
+
+    let response = client()
+        .post(server.link(&tokens[0]))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&FULL_ANSWER)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = client()
+        .post(server.link(&tokens[0]))
+        .header("Origin", "https://evil.example")
+        .form(&FULL_ANSWER)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(db.count("responses"), 0);
+
+    // Three unknown links, then this address is refused even with a good link.
+    for guess in 0..3 {
+        let (status, _) = get(&server.link(&format!("guess{guess}"))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let response = client()
+        .get(server.link(&tokens[0]))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=600).contains(&retry), "{retry}");
+    assert!(response
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Terlalu banyak permintaan"));
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the limit applies to respondent pages only"
+    );
+}
+
+#[tokio::test]
+async fn an_office_behind_one_address_can_all_answer() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let lines: String = (0..300)
+        .map(|i| format!("staff{i}@example.go.id,A\n"))
+        .collect();
+    let tokens = invite(&db, campaign, &lines);
+    let server = Server::start(&db, &[]);
+    for token in &tokens {
+        let (status, _) = get(&server.link(token)).await;
+        assert_eq!(status, StatusCode::OK);
+        let response = post(&server, token, &FULL_ANSWER).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(db.count("responses"), 300);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_posts_of_one_link_store_exactly_one_response() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &[]);
+    let attempts = (0..20).map(|_| {
+        let url = server.link(&tokens[0]);
+        tokio::spawn(async move {
+            client()
+                .post(url)
+                .form(&FULL_ANSWER)
+                .send()
+                .await
+                .map(|r| r.status())
+        })
+    });
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.expect("task").expect("response"));
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        19,
+        "{statuses:?}"
+    );
+    assert_eq!(db.count("responses"), 1);
+}
+
+#[tokio::test]
+async fn a_survey_response_cannot_be_joined_to_its_invitation() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(
+        &db,
+        campaign,
+        "a@example.org,A\nb@example.org,A\nc@example.org,B\n",
+    );
+    let server = Server::start(&db, &[]);
+    for token in &tokens {
+        assert_eq!(
+            post(&server, token, &FULL_ANSWER).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let columns = |table: &str| -> Vec<String> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Column {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let mut conn = db.conn();
+        let sql = if db.is_postgres() {
+            format!("SELECT column_name::text AS name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position")
+        } else {
+            format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+        };
+        diesel::sql_query(sql)
+            .load::<Column>(&mut conn)
+            .expect("columns")
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    // Nothing in a response names the invitation, its address, its token or a time of day.
+    assert_eq!(
+        columns("responses"),
+        ["id", "campaign_id", "unit_id", "answers", "submitted_on"]
+    );
+    let invitation_columns = columns("invitations");
+    assert!(
+        !invitation_columns
+            .iter()
+            .any(|c| c.contains("response") || c.contains("submitted") || c == "used_at"),
+        "{invitation_columns:?}"
+    );
+    // The only shared columns are the campaign and the unit, which many respondents share.
+    assert_eq!(
+        db.count("review_reviewers"),
+        0,
+        "survey responses record no reviewer"
+    );
+    let used: i64 = {
+        use diesel::prelude::*;
+        use kinerja::db::schema::invitations::dsl::*;
+        let mut conn = db.conn();
+        invitations
+            .filter(state.eq("used"))
+            .count()
+            .get_result(&mut conn)
+            .expect("count")
+    };
+    assert_eq!(used, 3);
+    let dates: Vec<chrono::NaiveDate> = {
+        use diesel::prelude::*;
+        use kinerja::db::schema::responses::dsl::*;
+        let mut conn = db.conn();
+        responses
+            .select(submitted_on)
+            .load(&mut conn)
+            .expect("dates")
+    };
+    assert_eq!(
+        dates,
+        vec![chrono::Utc::now().date_naive(); 3],
+        "the day only"
+    );
+}
+
+#[tokio::test]
+async fn a_review_records_its_reviewer_and_comments() {
+    let db = TestDb::new();
+    let campaign = db.campaign(UNITS, RECORDS, &[]);
+    let tokens = invite(&db, campaign, "reviewer@example.go.id,A\n");
+    let server = Server::start(&db, &[]);
+    let (_, html) = get(&format!("{}?lang=en", server.link(&tokens[0]))).await;
+    assert!(
+        html.contains("<strong>Evidence:</strong> Records index"),
+        "evidence shown"
+    );
+    assert!(html.contains(r#"name="comment.storage-index""#));
+    let response = post(
+        &server,
+        &tokens[0],
+        &[
+            ("storage-index", "ya"),
+            ("storage-backup", "mingguan"),
+            ("access-log", "na"),
+            ("comment.storage-backup", "Backups <weekly> only"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(db.count("review_reviewers"), 1);
+    assert_eq!(db.count("review_comments"), 1);
+    let json = db.ok(&[
+        "results",
+        "--campaign",
+        &campaign.to_string(),
+        "--format",
+        "json",
+    ]);
+    let results: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let a = results["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
+        .cloned()
+        .unwrap_or_default();
+    // storage 100 * (50 + 25) / 100 = 75; access not applicable.
+    assert_eq!(a["score"], 75.0);
+}
+
+#[tokio::test]
+async fn page_text_is_escaped() {
+    let db = TestDb::new();
+    let source = std::fs::read_to_string(CLIMATE)
+        .expect("fixture")
+        .replace("Team Climate Survey", "<script>alert(1)</script>");
+    let template = db.write("evil.toml", &source);
+    let campaign = db.campaign(UNITS, &template.display().to_string(), &[]);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &[]);
+    let (_, html) = get(&format!("{}?lang=en", server.link(&tokens[0]))).await;
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_and_progress() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(
+        &db,
+        campaign,
+        "a@example.org,A\nb@example.org,A\nc@example.org,B\n",
+    );
+    let server = Server::start(&db, &[]);
+    let (status, body) = get(&server.url("/healthz")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
+    post(&server, &tokens[0], &FULL_ANSWER).await;
+    let out = db.ok(&[
+        "campaign",
+        "progress",
+        &campaign.to_string(),
+        "--format",
+        "json",
+    ]);
+    let progress: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let a = progress["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            a["invited"].as_i64(),
+            a["submitted"].as_i64(),
+            a["response_rate"].as_f64()
+        ),
+        (Some(2), Some(1), Some(0.5))
+    );
+    let table = db.ok(&["campaign", "progress", &campaign.to_string()]);
+    assert!(
+        table.lines().any(
+            |l| l.split_whitespace().collect::<Vec<_>>() == ["A", "2", "1", "50%", "Unit", "A"]
+        ),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["total", "3", "1"]),
+        "{table}"
+    );
+
+    if db.is_postgres() {
+        // The database going away turns the health check to 503.
+        db.drop_database();
+        let (status, _) = get(&server.url("/healthz")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_one_postgres_database() {
+    let db = TestDb::new();
+    if !db.is_postgres() {
+        println!("skipped: several instances share a database on PostgreSQL only (set KINERJA_TEST_PG_URL)");
+        return;
+    }
+    let campaign = survey(&db);
+    let lines: String = (0..40)
+        .map(|i| format!("p{i}@example.org,{}\n", if i % 2 == 0 { "A" } else { "B" }))
+        .collect();
+    let tokens = invite(&db, campaign, &lines);
+    let first = Server::start(&db, &[]);
+    let second = Server::start(&db, &[]);
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        // Each link goes to one server; the first ten go to both at once.
+        let mut urls = vec![if i % 2 == 0 {
+            first.link(token)
+        } else {
+            second.link(token)
+        }];
+        if i < 10 {
+            urls.push(if i % 2 == 0 {
+                second.link(token)
+            } else {
+                first.link(token)
+            });
+        }
+        for url in urls {
+            tasks.push(tokio::spawn(async move {
+                client()
+                    .post(url)
+                    .form(&FULL_ANSWER)
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            }));
+        }
+    }
+    let mut stored = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("response") == StatusCode::SEE_OTHER {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 40);
+    assert_eq!(db.count("responses"), 40);
+    let out = db.ok(&[
+        "campaign",
+        "progress",
+        &campaign.to_string(),
+        "--format",
+        "json",
+    ]);
+    let progress: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let submitted: i64 = progress["units"]
+        .as_array()
+        .map(|u| u.iter().filter_map(|u| u["submitted"].as_i64()).sum())
+        .unwrap_or(0);
+    assert_eq!(submitted, 40);
+}
