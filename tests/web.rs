@@ -627,3 +627,88 @@ async fn two_instances_share_one_postgres_database() {
         .unwrap_or(0);
     assert_eq!(submitted, 40);
 }
+
+#[test]
+fn invite_files_are_checked_line_by_line_and_all_or_nothing() {
+    let db = TestDb::new();
+    let campaign = survey(&db).to_string();
+    let file = db.write(
+        "people.csv",
+        "email,unit,name,lang\nani@example.go.id,A,Ani,id\nnot-an-address,A,,\nbudi@example.go.id,NOPE,,\ncitra@example.go.id,B,,fr\nANI@example.go.id,A,Ani again,\n",
+    );
+    let err = db.fails(&[
+        "invite",
+        "--campaign",
+        &campaign,
+        &file.display().to_string(),
+    ]);
+    for expected in [
+        "people.csv: line 3, column 'email': 'not-an-address' is not an email address",
+        "people.csv: line 4, column 'unit': unknown unit 'NOPE'",
+        "people.csv: line 5, column 'lang': 'fr' is not a language: use id or en",
+        "people.csv: line 6, column 'email': ani@example.go.id is invited to unit A twice (first on line 2)",
+    ] {
+        assert!(err.contains(expected), "missing «{expected}» in:\n{err}");
+    }
+    assert_eq!(db.count("invitations"), 0);
+
+    let good = db.write(
+        "good.csv",
+        "email,unit,lang\nani@example.go.id,A,en\nbudi@example.go.id,B,\n",
+    );
+    let out = db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign,
+        "--public-url",
+        "https://survei.example.go.id/",
+        &good.display().to_string(),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let cells: Vec<&str> = lines[0].split('\t').collect();
+    assert_eq!(cells[..2], ["ani@example.go.id", "A"]);
+    let token = cells[2]
+        .strip_prefix("https://survei.example.go.id/r/")
+        .expect("link under the public URL");
+    assert_eq!(token.len(), 43, "256 random bits, URL-safe base64");
+    assert!(token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    // Only the token's hash is stored.
+    use diesel::prelude::*;
+    use kinerja::db::schema::invitations::dsl::*;
+    let mut conn = db.conn();
+    let hashes: Vec<String> = invitations
+        .select(token_sha256)
+        .order(id)
+        .load(&mut conn)
+        .expect("hashes");
+    assert_eq!(hashes[0], kinerja::token::hash(token));
+    assert!(!hashes.iter().any(|h| h.contains(token)));
+    let langs: Vec<String> = invitations
+        .select(lang)
+        .order(id)
+        .load(&mut conn)
+        .expect("langs");
+    assert_eq!(langs, ["en", "id"]);
+}
+
+#[tokio::test]
+async fn request_logs_never_show_a_token() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let log = db.dir.path().join("server.log");
+    let server = Server::start_logging(&db, &[], &log);
+    get(&server.link(&tokens[0])).await;
+    post(&server, &tokens[0], &FULL_ANSWER).await;
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("path=\"/r/{token}\"") || text.contains("path=/r/{token}"),
+        "{text}"
+    );
+    assert!(text.contains("status=303"), "{text}");
+    assert!(!text.contains(&tokens[0]), "{text}");
+}

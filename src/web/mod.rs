@@ -131,7 +131,7 @@ async fn log_request(
         %method,
         path,
         status = response.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
+        ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
         "request"
     );
     Ok(response)

@@ -15,6 +15,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &TestDb, extra: &[&str]) -> Server {
+        Server::spawn(db, extra, Stdio::null())
+    }
+
+    /// Starts a server whose log lines go to `log`.
+    pub fn start_logging(db: &TestDb, extra: &[&str], log: &std::path::Path) -> Server {
+        let file = std::fs::File::create(log).expect("log file");
+        Server::spawn(db, extra, Stdio::from(file))
+    }
+
+    fn spawn(db: &TestDb, extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kinerja"))
             .arg("--database-url")
             .arg(&db.url)
@@ -23,7 +33,8 @@ impl Server {
             .current_dir(db.dir.path())
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
+            .env("KINERJA_LOG", "kinerja=info")
             .spawn()
             .expect("start kinerja serve");
         let stdout = child.stdout.take().expect("server stdout");
