@@ -410,3 +410,40 @@ fn an_unreachable_postgres_fails_at_once_with_its_real_error() {
         "{err}"
     );
 }
+
+#[test]
+fn spreadsheet_files_with_semicolons_and_a_bom_are_read() {
+    let db = TestDb::new();
+    let id = db.campaign(UNITS, CLIMATE, &[]).to_string();
+    let file = db.write(
+        "excel.csv",
+        &format!(
+            "\u{feff}{}\r\nA;5;4;2;5;\r\nB;1;3;5;2;4\r\n",
+            HEADER.replace(',', ";")
+        ),
+    );
+    let out = db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &file.display().to_string(),
+    ]);
+    assert!(out.contains("2 responses stored"), "{out}");
+    let bad = db.write(
+        "bad.csv",
+        &format!("{}\nA;5;4;2;5;x\n", HEADER.replace(',', ";")),
+    );
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &bad.display().to_string(),
+    ]);
+    assert!(
+        err.contains("bad.csv: line 2, column 'support-tools': 'x' is not a whole number"),
+        "{err}"
+    );
+    assert_eq!(db.count("responses"), 2);
+}

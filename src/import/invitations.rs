@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::str::FromStr;
 
-use super::{csv_issue, record_line, ImportError, InputIssues, UnitDirectory};
+use super::{csv_issue, csv_reader, record_line, ImportError, InputIssues, UnitDirectory};
 use crate::db::invitations::{self, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
 use crate::template::Lang;
@@ -39,9 +39,7 @@ pub fn read_invitations_csv(
     units: &UnitDirectory,
 ) -> Result<Vec<InviteRow>, InputIssues> {
     let mut issues = InputIssues::new(file);
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(reader);
+    let mut csv = csv_reader(reader);
     let header = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {

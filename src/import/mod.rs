@@ -110,6 +110,41 @@ impl fmt::Display for InputIssues {
 
 impl std::error::Error for InputIssues {}
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_header_line_decides_the_delimiter() {
+        assert_eq!(super::detect_delimiter(b"unit,a,b\nX;1;2"), b',');
+        assert_eq!(super::detect_delimiter(b"unit;a;b\r\nX;1;2"), b';');
+        assert_eq!(super::detect_delimiter(b"unit\ta\tb"), b'\t');
+        assert_eq!(super::detect_delimiter(b"code,name,parent_code"), b',');
+        assert_eq!(super::detect_delimiter(b""), b',');
+    }
+}
+
+/// A CSV reader for an organizer's file. Spreadsheets in Indonesian (and many other) locales
+/// save "CSV" with semicolons, because the comma is their decimal mark; the header line decides.
+fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<std::io::BufReader<R>> {
+    use std::io::BufRead as _;
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, reader);
+    let delimiter = buffered.fill_buf().map(detect_delimiter).unwrap_or(b',');
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(buffered)
+}
+
+/// The most frequent of comma, semicolon and tab on the first line (comma on a tie).
+fn detect_delimiter(head: &[u8]) -> u8 {
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
+    let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
+    [b';', b'\t']
+        .into_iter()
+        .filter(|d| count(*d) > count(b','))
+        .max_by_key(|d| count(*d))
+        .unwrap_or(b',')
+}
+
 /// The line a CSV record starts on (1-based; the header is line 1).
 fn record_line(record: &csv::StringRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)

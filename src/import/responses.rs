@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::{csv_issue, record_line, InputIssues, UnitDirectory};
+use super::{csv_issue, csv_reader, record_line, InputIssues, UnitDirectory};
 use crate::db::responses::NewResponse;
 use crate::results::Scorer;
 use crate::template::answers::NOT_ANSWERED;
@@ -20,9 +20,7 @@ pub fn read_responses_csv(
     let mut issues = InputIssues::new(file);
     let codec = AnswerCodec::new(template);
     let scorer = Scorer::new(template);
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(reader);
+    let mut csv = csv_reader(reader);
     let header = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {

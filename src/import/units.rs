@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use super::{csv_issue, record_line, InputIssues};
+use super::{csv_issue, csv_reader, record_line, InputIssues};
 use crate::db::units::{Unit, UnitSpec};
 
 const COLUMNS: [&str; 3] = ["code", "name", "parent_code"];
@@ -23,9 +23,7 @@ pub fn read_units_csv(
     reader: impl Read,
 ) -> Result<(Vec<UnitRow>, InputIssues), InputIssues> {
     let mut issues = InputIssues::new(file);
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(reader);
+    let mut csv = csv_reader(reader);
     let header = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
