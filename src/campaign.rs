@@ -51,6 +51,8 @@ pub struct CampaignRequest<'a> {
     /// The anonymity threshold; None takes the instrument's default.
     pub min_responses: Option<i64>,
     pub draft: bool,
+    /// The last day (UTC) links can be answered.
+    pub closes_on: Option<chrono::NaiveDate>,
 }
 
 /// The default anonymity threshold: five respondents for surveys (the common floor of employee
@@ -101,6 +103,7 @@ pub fn create(conn: &mut DbConn, request: &CampaignRequest) -> Result<i64, Campa
             } else {
                 CampaignStatus::Open
             },
+            closes_on: request.closes_on,
         };
         Ok(db::campaigns::create(conn, &new, &covered, &all_units)?)
     })

@@ -150,6 +150,7 @@ fn ensure_campaign(
         units: Some(units.to_vec()),
         min_responses: None,
         draft: false,
+        closes_on: None,
     };
     Ok((campaign::create(conn, &request)?, true))
 }

@@ -97,7 +97,16 @@ pub fn open_link(
         InvitationState::Active => {}
     }
     let campaign = db::campaigns::get(conn, invitation.campaign_id)?.ok_or(LinkError::Unknown)?;
+    let past_closing_day = campaign
+        .closes_on
+        .is_some_and(|last| last < chrono::Utc::now().date_naive());
     match campaign.status {
+        CampaignStatus::Open if past_closing_day => {
+            return Err(LinkError::Closed {
+                lang,
+                title: campaign.title,
+            })
+        }
         CampaignStatus::Open => {}
         CampaignStatus::Closed => {
             return Err(LinkError::Closed {

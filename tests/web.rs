@@ -712,3 +712,48 @@ async fn request_logs_never_show_a_token() {
     assert!(text.contains("status=303"), "{text}");
     assert!(!text.contains(&tokens[0]), "{text}");
 }
+
+#[tokio::test]
+async fn links_stop_working_after_the_closing_day() {
+    let db = TestDb::new();
+    let past = db.campaign(UNITS, CLIMATE, &["--closes", "2020-12-31"]);
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let future = common::last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "p",
+        "--title",
+        "Open",
+        "--closes",
+        &tomorrow,
+    ]));
+    let old = invite(&db, past, "a@example.org,A\n");
+    let open = invite(&db, future.parse().expect("id"), "a@example.org,A\n");
+    let server = Server::start(&db, &[]);
+    let (status, html) = get(&format!("{}?lang=en", server.link(&old[0]))).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("The survey is closed"));
+    let (status, _) = get(&server.link(&open[0])).await;
+    assert_eq!(status, StatusCode::OK);
+    let out = db.kinerja(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "p",
+        "--title",
+        "t",
+        "--closes",
+        "31-12-2026",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid value '31-12-2026' for '--closes <CLOSES>'"),
+        "{err}"
+    );
+}

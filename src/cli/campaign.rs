@@ -15,6 +15,7 @@ pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
             units,
             min_responses,
             draft,
+            closes,
         } => {
             let request = CampaignRequest {
                 template_key: &template,
@@ -24,12 +25,17 @@ pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
                 units,
                 min_responses,
                 draft,
+                closes_on: closes,
             };
             let id = campaign::create(conn, &request)?;
             let created = campaign::get(conn, id)?;
             let units = db::campaigns::units(conn, id)?.len();
+            let closes = created
+                .closes_on
+                .map(|d| format!(", links work until {d} (UTC)"))
+                .unwrap_or_default();
             println!(
-                "created campaign {id} '{}' ({}), {} units, min responses {}, {}",
+                "created campaign {id} '{}' ({}), {} units, min responses {}, {}{closes}",
                 created.title, created.period, units, created.min_responses, created.status
             );
             println!("{id}");

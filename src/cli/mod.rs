@@ -147,6 +147,9 @@ pub enum CampaignCommand {
         /// Create it closed to responses until `campaign open`.
         #[arg(long)]
         draft: bool,
+        /// The last day (YYYY-MM-DD, UTC) on which links can be answered.
+        #[arg(long)]
+        closes: Option<chrono::NaiveDate>,
     },
     List,
     /// Per unit: invited, submitted and response rate.

@@ -51,9 +51,20 @@ pub struct Campaign {
     pub min_responses: i32,
     pub status: CampaignStatus,
     pub created_at: chrono::NaiveDateTime,
+    /// The last day links can be answered, if the organizer set one.
+    pub closes_on: Option<chrono::NaiveDate>,
 }
 
-type CampaignRow = (i64, i64, String, String, i32, String, chrono::NaiveDateTime);
+type CampaignRow = (
+    i64,
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDate>,
+);
 
 impl From<CampaignRow> for Campaign {
     fn from(r: CampaignRow) -> Self {
@@ -65,6 +76,7 @@ impl From<CampaignRow> for Campaign {
             min_responses: r.4,
             status: CampaignStatus::from_db(&r.5),
             created_at: r.6,
+            closes_on: r.7,
         }
     }
 }
@@ -84,6 +96,7 @@ pub struct NewCampaign<'a> {
     pub title: &'a str,
     pub min_responses: i32,
     pub status: CampaignStatus,
+    pub closes_on: Option<chrono::NaiveDate>,
 }
 
 /// Creates the campaign with a snapshot of its units (call inside a write transaction).
@@ -102,6 +115,7 @@ pub fn create(
             campaigns::min_responses.eq(new.min_responses),
             campaigns::status.eq(new.status.as_str()),
             campaigns::created_at.eq(super::now()),
+            campaigns::closes_on.eq(new.closes_on),
         ))
         .returning(campaigns::id)
         .get_result::<i64>(conn)?;

@@ -32,6 +32,7 @@ diesel::table! {
         min_responses -> Integer,
         status -> Text,
         created_at -> Timestamp,
+        closes_on -> Nullable<Date>,
     }
 }
 

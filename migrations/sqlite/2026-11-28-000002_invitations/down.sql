@@ -2,3 +2,4 @@ DROP TABLE review_comments;
 DROP TABLE review_reviewers;
 DROP TABLE drafts;
 DROP TABLE invitations;
+ALTER TABLE campaigns DROP COLUMN closes_on;

@@ -1,3 +1,6 @@
+-- An optional last day for answering through links.
+ALTER TABLE campaigns ADD COLUMN closes_on DATE;
+
 -- Personal links. Only the SHA-256 of each token is stored. `state` records that a link was
 -- used, never when: a use time could be matched against a response's date.
 CREATE TABLE invitations (
