@@ -184,6 +184,18 @@ fn unit_result(
         .enumerate()
         .map(|(g, id)| {
             let summary = unit.groups[g].summary();
+            // A dimension only some respondents answered (its items are optional) must not
+            // expose a smaller group than the unit's threshold allows.
+            if summary.n < min_responses {
+                return DimensionResult {
+                    id: id.clone(),
+                    n: summary.n,
+                    mean: None,
+                    sd: None,
+                    ci95: None,
+                    alpha: None,
+                };
+            }
             DimensionResult {
                 id: id.clone(),
                 n: summary.n,
@@ -195,4 +207,59 @@ fn unit_result(
         })
         .collect();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::parse_template;
+
+    const TEMPLATE: &str = r#"
+id = "t"
+version = 1
+kind = "survey"
+title = "T"
+[scale]
+min = 1
+max = 5
+[[dimensions]]
+id = "core"
+title = "Core"
+[[dimensions.items]]
+id = "q1"
+text = "Q1"
+[[dimensions]]
+id = "extra"
+title = "Extra"
+[[dimensions.items]]
+id = "q2"
+text = "Q2"
+required = false
+"#;
+
+    #[test]
+    fn a_dimension_answered_by_fewer_than_the_threshold_shows_no_figures() {
+        let template = parse_template(TEMPLATE).expect("template");
+        let ids = vec!["core".to_owned(), "extra".to_owned()];
+        let mut aggregator = Aggregator::new(Scorer::new(&template), ids, &[7]);
+        // Three respondents; only two answered the optional dimension.
+        for answers in [[4u8, 2], [5, 0], [3, 4]] {
+            aggregator.push(7, &answers);
+        }
+        let label = UnitLabel {
+            unit_id: 7,
+            code: "U".into(),
+            name: "Unit".into(),
+            parent_code: None,
+        };
+        let results = aggregator.finish(&[label], 3);
+        let unit = &results[0];
+        assert_eq!(unit.n, 3);
+        // Overall scores: (4 + 2) / 2 = 3, 5, (3 + 4) / 2 = 3.5.
+        assert_eq!(unit.score, Some(11.5 / 3.0));
+        assert_eq!(unit.dimensions[0].mean, Some(4.0));
+        assert_eq!(unit.dimensions[1].n, 2);
+        assert_eq!(unit.dimensions[1].mean, None);
+        assert_eq!(unit.rank, Some(1));
+    }
 }
