@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::str::FromStr;
 
-use super::{csv_issue, csv_reader, record_line, ImportError, InputIssues, UnitDirectory};
+use super::{csv_issue, open_checked, record_line, ImportError, InputIssues, UnitDirectory};
 use crate::db::invitations::{self, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
 use crate::template::Lang;
@@ -39,39 +39,18 @@ pub fn read_invitations_csv(
     units: &UnitDirectory,
 ) -> Result<Vec<InviteRow>, InputIssues> {
     let mut issues = InputIssues::new(file);
-    let mut csv = csv_reader(reader);
-    let header = match csv.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            csv_issue(&mut issues, &e);
-            return Err(issues);
-        }
-    };
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
-    for (i, name) in names.iter().enumerate() {
-        if !REQUIRED.contains(name) && !OPTIONAL.contains(name) {
-            issues.add(
-                1,
-                Some(name),
-                "unknown column; expected email,unit and optionally name,lang",
-            );
-        } else if names[..i].contains(name) {
-            issues.add(1, Some(name), "column appears twice");
-        }
-    }
-    for required in REQUIRED {
-        if !names.contains(&required) {
-            issues.add(1, None, format!("missing column '{required}'"));
-        }
-    }
-    if !issues.is_empty() {
+    let Some(mut csv) = open_checked(reader, &REQUIRED, &OPTIONAL, &mut issues) else {
         return Err(issues);
-    }
-    let at = |name: &str| names.iter().position(|n| *n == name);
-    let (email_at, unit_at, name_at, lang_at) = (at("email"), at("unit"), at("name"), at("lang"));
+    };
+    let (email_at, unit_at, name_at, lang_at) = (
+        csv.at("email"),
+        csv.at("unit"),
+        csv.at("name"),
+        csv.at("lang"),
+    );
     let mut rows = Vec::new();
     let mut first_line: HashMap<(String, String), u64> = HashMap::new();
-    for record in csv.records() {
+    for record in csv.reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {

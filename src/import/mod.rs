@@ -145,6 +145,62 @@ fn detect_delimiter(head: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// A CSV file whose header passed the checks of [`open_checked`].
+struct CheckedCsv<R: std::io::Read> {
+    reader: csv::Reader<std::io::BufReader<R>>,
+    columns: Vec<String>,
+}
+
+impl<R: std::io::Read> CheckedCsv<R> {
+    /// Where a column is, if the file has it.
+    fn at(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// Opens a CSV file and checks its header: every required column present, none unknown or
+/// repeated. None (with the problems added) when the header is wrong.
+fn open_checked<R: std::io::Read>(
+    reader: R,
+    required: &[&str],
+    optional: &[&str],
+    issues: &mut InputIssues,
+) -> Option<CheckedCsv<R>> {
+    let mut reader = csv_reader(reader);
+    let columns: Vec<String> = match reader.headers() {
+        Ok(header) => header.iter().map(|c| c.trim().to_owned()).collect(),
+        Err(e) => {
+            csv_issue(issues, &e);
+            return None;
+        }
+    };
+    let mut expected = required.join(",");
+    if !optional.is_empty() {
+        expected = format!("{expected} and optionally {}", optional.join(","));
+    }
+    for (i, name) in columns.iter().enumerate() {
+        if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
+            issues.add(
+                1,
+                Some(name),
+                format!("unknown column; expected {expected}"),
+            );
+        } else if columns[..i].contains(name) {
+            issues.add(1, Some(name), "column appears twice");
+        }
+    }
+    for column in required {
+        if !columns.iter().any(|c| c == column) {
+            issues.add(
+                1,
+                None,
+                format!("missing column '{column}'; expected {expected}"),
+            );
+        }
+    }
+    issues.is_empty().then_some(CheckedCsv { reader, columns })
+}
+
 /// The line a CSV record starts on (1-based; the header is line 1).
 fn record_line(record: &csv::StringRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)

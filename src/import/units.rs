@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use super::{csv_issue, csv_reader, record_line, InputIssues};
+use super::{csv_issue, open_checked, record_line, InputIssues};
 use crate::db::units::{Unit, UnitSpec};
 
 const COLUMNS: [&str; 3] = ["code", "name", "parent_code"];
@@ -23,46 +23,14 @@ pub fn read_units_csv(
     reader: impl Read,
 ) -> Result<(Vec<UnitRow>, InputIssues), InputIssues> {
     let mut issues = InputIssues::new(file);
-    let mut csv = csv_reader(reader);
-    let header = match csv.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            csv_issue(&mut issues, &e);
-            return Err(issues);
-        }
-    };
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
-    for (i, name) in names.iter().enumerate() {
-        if !COLUMNS.contains(name) {
-            issues.add(
-                1,
-                Some(name),
-                format!("unknown column; expected {}", COLUMNS.join(",")),
-            );
-        } else if names[..i].contains(name) {
-            issues.add(1, Some(name), "column appears twice");
-        }
-    }
-    for required in COLUMNS {
-        if !names.contains(&required) {
-            issues.add(
-                1,
-                None,
-                format!(
-                    "missing column '{required}'; expected {}",
-                    COLUMNS.join(",")
-                ),
-            );
-        }
-    }
-    if !issues.is_empty() {
+    let Some(mut csv) = open_checked(reader, &COLUMNS, &[], &mut issues) else {
         return Err(issues);
-    }
-    let position = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
+    };
+    let position = |name: &str| csv.at(name).unwrap_or(0);
     let (code_at, name_at, parent_at) =
         (position("code"), position("name"), position("parent_code"));
     let mut rows = Vec::new();
-    for record in csv.records() {
+    for record in csv.reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
