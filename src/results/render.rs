@@ -41,17 +41,15 @@ fn full(x: Option<f64>) -> String {
 fn table(results: &CampaignResults) -> String {
     let c = &results.campaign;
     let mut out = String::new();
+    let threshold = if c.min_responses > 1 {
+        format!("; units with n < {} are suppressed", c.min_responses)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "Campaign {} — {} ({}), template {} v{}, {}; {} responses; units with n < {} are suppressed",
-        c.id,
-        c.title,
-        c.period,
-        c.template.id,
-        c.template.version,
-        c.status,
-        c.responses,
-        c.min_responses
+        "Campaign {} — {} ({}), template {} v{}, {}; {} responses{threshold}",
+        c.id, c.title, c.period, c.template.id, c.template.version, c.status, c.responses,
     );
     let mut header = vec![
         "Rank".to_owned(),
