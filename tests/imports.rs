@@ -447,3 +447,29 @@ fn spreadsheet_files_with_semicolons_and_a_bom_are_read() {
     );
     assert_eq!(db.count("responses"), 2);
 }
+
+#[test]
+fn instances_starting_together_migrate_one_database_once() {
+    let db = TestDb::new();
+    // Four processes race to create the schema of the same fresh database.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+                    .args(["--database-url", &url, "migrate"])
+                    .output()
+            })
+        })
+        .collect();
+    for thread in threads {
+        let out = thread.join().expect("thread").expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("is up to date"));
+    }
+    assert_eq!(db.count("campaigns"), 0);
+}

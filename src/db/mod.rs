@@ -186,8 +186,20 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
         |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
     match conn {
         DbConn::Sqlite(c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(migration_error)?;
+            // The write lock, taken before the pending migrations are listed, does for SQLite
+            // what the advisory lock does for PostgreSQL.
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            let result = c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error);
+            match result {
+                Ok(()) => AnsiTransactionManager::commit_transaction(c)?,
+                Err(e) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    return Err(e);
+                }
+            }
         }
         DbConn::Pg(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
