@@ -677,11 +677,12 @@ fn invite_files_are_checked_line_by_line_and_all_or_nothing() {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     // Only the token's hash is stored.
     use diesel::prelude::*;
+    use kinerja::db::schema::invitation_tokens;
     use kinerja::db::schema::invitations::dsl::*;
     let mut conn = db.conn();
-    let hashes: Vec<String> = invitations
-        .select(token_sha256)
-        .order(id)
+    let hashes: Vec<String> = invitation_tokens::table
+        .select(invitation_tokens::token_sha256)
+        .order(invitation_tokens::invitation_id)
         .load(&mut conn)
         .expect("hashes");
     assert_eq!(hashes[0], kinerja::token::hash(token));

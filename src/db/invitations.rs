@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{drafts, invitations};
+use super::schema::{drafts, invitation_tokens, invitations};
 use super::{DbConn, DbError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,25 +87,39 @@ pub struct NewInvitation<'a> {
     pub token_sha256: &'a str,
 }
 
+/// Creates the invitation with its first link (call inside a write transaction).
 pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<i64, DbError> {
-    Ok(diesel::insert_into(invitations::table)
+    let id = diesel::insert_into(invitations::table)
         .values((
             invitations::campaign_id.eq(new.campaign_id),
             invitations::unit_id.eq(new.unit_id),
             invitations::email.eq(new.email),
             invitations::name.eq(new.name),
             invitations::lang.eq(new.lang),
-            invitations::token_sha256.eq(new.token_sha256),
             invitations::state.eq(InvitationState::Active.as_str()),
             invitations::created_at.eq(super::now()),
         ))
         .returning(invitations::id)
-        .get_result(conn)?)
+        .get_result(conn)?;
+    add_token(conn, id, new.token_sha256)?;
+    Ok(id)
+}
+
+/// Gives the invitation one more valid link.
+pub fn add_token(conn: &mut DbConn, invitation_id: i64, token_sha256: &str) -> Result<(), DbError> {
+    diesel::insert_into(invitation_tokens::table)
+        .values((
+            invitation_tokens::token_sha256.eq(token_sha256),
+            invitation_tokens::invitation_id.eq(invitation_id),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find_by_token_hash(conn: &mut DbConn, sha256: &str) -> Result<Option<Invitation>, DbError> {
-    Ok(invitations::table
-        .filter(invitations::token_sha256.eq(sha256))
+    Ok(invitation_tokens::table
+        .inner_join(invitations::table)
+        .filter(invitation_tokens::token_sha256.eq(sha256))
         .select(columns())
         .first::<InvitationRow>(conn)
         .optional()?

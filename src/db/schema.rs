@@ -64,10 +64,16 @@ diesel::table! {
         email -> Text,
         name -> Nullable<Text>,
         lang -> Text,
-        token_sha256 -> Text,
         state -> Text,
         created_at -> Timestamp,
         reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitation_tokens (token_sha256) {
+        token_sha256 -> Text,
+        invitation_id -> BigInt,
     }
 }
 
@@ -99,6 +105,7 @@ diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
 
 diesel::joinable!(invitations -> campaigns (campaign_id));
+diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     templates,
@@ -107,6 +114,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_units,
     responses,
     invitations,
+    invitation_tokens,
     drafts,
     review_reviewers,
     review_comments,

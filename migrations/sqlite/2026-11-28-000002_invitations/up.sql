@@ -1,8 +1,8 @@
 -- An optional last day for answering through links.
 ALTER TABLE campaigns ADD COLUMN closes_on DATE;
 
--- Personal links. Only the SHA-256 of each token is stored. `state` records that a link was
--- used, never when: a use time could be matched against a response's date.
+-- Personal invitations. `state` records that an invitation was used, never when: a use time
+-- could be matched against a response's date.
 CREATE TABLE invitations (
     id INTEGER PRIMARY KEY,
     campaign_id BIGINT NOT NULL REFERENCES campaigns (id),
@@ -10,7 +10,6 @@ CREATE TABLE invitations (
     email TEXT NOT NULL,
     name TEXT,
     lang TEXT NOT NULL CHECK (lang IN ('id', 'en')),
-    token_sha256 TEXT NOT NULL UNIQUE,
     state TEXT NOT NULL CHECK (state IN ('active', 'used', 'revoked')),
     created_at TIMESTAMP NOT NULL,
     reminded_at TIMESTAMP
@@ -18,6 +17,16 @@ CREATE TABLE invitations (
 
 CREATE INDEX invitations_by_campaign ON invitations (campaign_id, unit_id);
 CREATE INDEX invitations_by_email ON invitations (campaign_id, email);
+
+-- The links of an invitation: only the SHA-256 of each token is stored. A reminder adds a link
+-- (the first one's text is not kept, so it cannot be resent) and every link stays valid until
+-- the invitation is used or revoked, so a form left open is never cut off.
+CREATE TABLE invitation_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    invitation_id BIGINT NOT NULL REFERENCES invitations (id)
+);
+
+CREATE INDEX invitation_tokens_by_invitation ON invitation_tokens (invitation_id);
 
 -- "Save and continue later": the answers given so far, as submitted by the form (JSON text).
 -- Deleted in the transaction that stores the response.
