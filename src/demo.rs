@@ -284,7 +284,11 @@ pub fn respondent_link(conn: &mut DbConn) -> anyhow::Result<String> {
         campaign.campaign.id,
         "demo-invitation.csv",
         csv.as_bytes(),
-        false,
+        &crate::import::invitations::InviteOptions {
+            reissue: false,
+            send_email: false,
+            public_url: String::new(),
+        },
     )?;
     links
         .into_iter()

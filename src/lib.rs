@@ -10,6 +10,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod import;
+pub mod mail;
 pub mod respond;
 pub mod results;
 pub mod stats;

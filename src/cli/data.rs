@@ -153,8 +153,7 @@ pub fn invite(
     conn: &mut DbConn,
     campaign: i64,
     path: &std::path::Path,
-    reissue: bool,
-    public_url: &str,
+    options: &crate::import::invitations::InviteOptions,
 ) -> anyhow::Result<()> {
     let reader = open_file(path)?;
     let links = crate::import::invitations::invite(
@@ -162,17 +161,22 @@ pub fn invite(
         campaign,
         &path.display().to_string(),
         reader,
-        reissue,
+        options,
     )?;
-    let base = public_url.trim_end_matches('/');
+    let base = options.public_url.trim_end_matches('/');
     for link in &links {
         println!(
             "{}\t{}\t{base}/r/{}",
             link.row.email, link.row.unit_code, link.token
         );
     }
+    let emails = if options.send_email {
+        "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
+    } else {
+        ""
+    };
     eprintln!(
-        "{}: {} links issued for campaign {campaign}",
+        "{}: {} links issued for campaign {campaign}{emails}",
         path.display(),
         links.len()
     );

@@ -3,6 +3,7 @@
 
 mod campaign;
 mod data;
+mod mail;
 mod serve;
 
 use std::path::PathBuf;
@@ -69,7 +70,26 @@ pub enum Command {
         /// The address respondents reach the server at.
         #[arg(long, env = "KINERJA_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
         public_url: String,
+        /// Only print the links; queue no invitation emails.
+        #[arg(long)]
+        no_email: bool,
     },
+    /// Email a new link to every invitee who has not submitted and was not reminded lately.
+    Remind {
+        #[arg(long)]
+        campaign: i64,
+        /// Skip invitees reminded within this many days.
+        #[arg(long, default_value_t = 3)]
+        min_days: u32,
+        #[arg(long, env = "KINERJA_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+        public_url: String,
+    },
+    /// Deliver queued email and show the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Email result summaries.
+    #[command(subcommand)]
+    Summary(SummaryCommand),
     /// Load a realistic demo data set (DJPb's unit tree, SFO surveys, a review) and show it.
     Demo,
     /// Run the respondent web service.
@@ -94,6 +114,9 @@ pub enum Command {
         /// Database connections in the pool.
         #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 16)]
         pool_size: u32,
+        /// Seconds between passes of the background mail sender; 0 runs none.
+        #[arg(long, env = "KINERJA_MAIL_INTERVAL", default_value_t = 10)]
+        mail_interval: u64,
     },
 }
 
@@ -168,6 +191,36 @@ pub enum CampaignCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// One delivery pass over due messages (SMTP from KINERJA_SMTP_URL, else a folder).
+    Send {
+        /// Also retry messages that are waiting for their next attempt.
+        #[arg(long)]
+        now: bool,
+    },
+    /// Queued, sent and failed counts, and the errors of failed messages.
+    Status {
+        #[arg(long)]
+        campaign: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SummaryCommand {
+    /// Queue the ranking for organizers and, with --unit-heads, each unit's page for its head.
+    Send {
+        #[arg(long)]
+        campaign: i64,
+        /// Organizers' addresses, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        to: Vec<String>,
+        /// Also each unit's head (head_email in the units file).
+        #[arg(long)]
+        unit_heads: bool,
+    },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProgressFormat {
     Table,
@@ -194,6 +247,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { .. } = &cli.command {
         return serve::run(&url, cli.command);
     }
+    if let Command::Mail(MailCommand::Send { now }) = &cli.command {
+        return mail::send(&url, *now);
+    }
     let mut conn = db::connect(&url)?;
     match cli.command {
         Command::Migrate => {
@@ -217,7 +273,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             reissue,
             public_url,
-        } => data::invite(&mut conn, campaign, &file, reissue, &public_url),
+            no_email,
+        } => {
+            let options = crate::import::invitations::InviteOptions {
+                reissue,
+                send_email: !no_email,
+                public_url,
+            };
+            data::invite(&mut conn, campaign, &file, &options)
+        }
+        Command::Remind {
+            campaign,
+            min_days,
+            public_url,
+        } => mail::remind(&mut conn, campaign, min_days, &public_url),
+        Command::Mail(MailCommand::Status { campaign }) => mail::status(&mut conn, campaign),
+        Command::Mail(MailCommand::Send { .. }) => Ok(()),
+        Command::Summary(SummaryCommand::Send {
+            campaign,
+            to,
+            unit_heads,
+        }) => mail::summary(&mut conn, campaign, &to, unit_heads),
         Command::Serve { .. } => Ok(()),
         Command::Demo => {
             let summary = crate::demo::load(&mut conn)?;

@@ -17,11 +17,16 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
         rate_limit,
         rate_limit_misses,
         pool_size,
+        mail_interval,
     } = command
     else {
         return Ok(());
     };
     let pool = db::pool(url, pool_size)?;
+    // Checked before anything starts; built again inside the runtime, which an SMTP pool needs.
+    if mail_interval > 0 {
+        crate::mail::Mailer::check_env()?;
+    }
     let demo_link = if demo {
         let mut conn = pool.get()?;
         print!("{}", crate::demo::load(&mut conn)?);
@@ -39,23 +44,40 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
             misses: rate_limit_misses,
         },
     };
-    actix_web::rt::System::new().block_on(crate::web::serve(pool, config, |addresses| {
-        let address = addresses
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let base = public_url.clone().unwrap_or_else(|| {
-            if address.is_empty() {
-                DEFAULT_PUBLIC_URL.to_owned()
-            } else {
-                format!("http://{address}")
-            }
-        });
-        if let Some(token) = &demo_link {
-            println!("respondent link: {}/r/{token}", base.trim_end_matches('/'));
+    let sender_pool = pool.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let mailer = (mail_interval > 0)
+            .then(crate::mail::Mailer::from_env)
+            .transpose()?
+            .map(std::sync::Arc::new);
+        if let Some(mailer) = mailer {
+            tracing::info!(via = mailer.description(), "mail sender running");
+            actix_web::rt::spawn(crate::mail::run_sender(
+                sender_pool,
+                mailer,
+                Duration::from_secs(mail_interval),
+            ));
         }
-        println!("listening on http://{address}");
-        let _ = std::io::stdout().flush();
-    }))?;
+        crate::web::serve(pool, config, |addresses| {
+            let address = addresses
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let base = public_url.clone().unwrap_or_else(|| {
+                if address.is_empty() {
+                    DEFAULT_PUBLIC_URL.to_owned()
+                } else {
+                    format!("http://{address}")
+                }
+            });
+            if let Some(token) = &demo_link {
+                println!("respondent link: {}/r/{token}", base.trim_end_matches('/'));
+            }
+            println!("listening on http://{address}");
+            let _ = std::io::stdout().flush();
+        })
+        .await?;
+        anyhow::Ok(())
+    })?;
     Ok(())
 }

@@ -116,6 +116,15 @@ pub fn add_token(conn: &mut DbConn, invitation_id: i64, token_sha256: &str) -> R
     Ok(())
 }
 
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Invitation>, DbError> {
+    Ok(invitations::table
+        .find(id)
+        .select(columns())
+        .first::<InvitationRow>(conn)
+        .optional()?
+        .map(Invitation::from))
+}
+
 pub fn find_by_token_hash(conn: &mut DbConn, sha256: &str) -> Result<Option<Invitation>, DbError> {
     Ok(invitation_tokens::table
         .inner_join(invitations::table)

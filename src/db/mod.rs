@@ -5,6 +5,7 @@
 
 pub mod campaigns;
 pub mod invitations;
+pub mod outbox;
 pub mod responses;
 pub mod schema;
 pub mod templates;
@@ -44,6 +45,8 @@ pub enum DbError {
     },
     #[error("database migration failed: {0}")]
     Migration(String),
+    #[error("no database connection: {0}")]
+    Pool(String),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
 }

@@ -20,6 +20,7 @@ diesel::table! {
         name -> Text,
         parent_id -> Nullable<BigInt>,
         updated_at -> Timestamp,
+        head_email -> Nullable<Text>,
     }
 }
 
@@ -100,6 +101,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        campaign_id -> Nullable<BigInt>,
+        invitation_id -> Nullable<BigInt>,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(campaigns -> templates (template_id));
 diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
@@ -118,4 +140,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     drafts,
     review_reviewers,
     review_comments,
+    outbox,
 );

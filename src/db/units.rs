@@ -13,11 +13,18 @@ pub struct Unit {
     pub code: String,
     pub name: String,
     pub parent_id: Option<i64>,
+    pub head_email: Option<String>,
 }
 
 pub fn all(conn: &mut DbConn) -> Result<Vec<Unit>, DbError> {
     Ok(units::table
-        .select((units::id, units::code, units::name, units::parent_id))
+        .select((
+            units::id,
+            units::code,
+            units::name,
+            units::parent_id,
+            units::head_email,
+        ))
         .order(units::code)
         .load(conn)?)
 }
@@ -28,6 +35,8 @@ pub struct UnitSpec {
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
+    /// None when the file has no `head_email` column: the stored one is kept.
+    pub head_email: Option<Option<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,8 +69,14 @@ pub fn upsert_all(conn: &mut DbConn, specs: &[UnitSpec]) -> Result<UpsertCounts,
     let mut counts = UpsertCounts::default();
     for spec in specs {
         let parent_id = spec.parent_code.as_ref().map(|p| ids[p]);
+        let stored_head = existing.get(&spec.code).and_then(|u| u.head_email.clone());
+        let head_email = spec.head_email.clone().unwrap_or(stored_head);
         match existing.get(&spec.code) {
-            Some(unit) if unit.name == spec.name && unit.parent_id == parent_id => {
+            Some(unit)
+                if unit.name == spec.name
+                    && unit.parent_id == parent_id
+                    && unit.head_email == head_email =>
+            {
                 counts.unchanged += 1;
                 continue;
             }
@@ -72,6 +87,7 @@ pub fn upsert_all(conn: &mut DbConn, specs: &[UnitSpec]) -> Result<UpsertCounts,
             .set((
                 units::name.eq(&spec.name),
                 units::parent_id.eq(parent_id),
+                units::head_email.eq(&head_email),
                 units::updated_at.eq(now),
             ))
             .execute(conn)?;

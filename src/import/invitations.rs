@@ -8,6 +8,8 @@ use std::str::FromStr;
 use super::{csv_issue, open_checked, record_line, ImportError, InputIssues, UnitDirectory};
 use crate::db::invitations::{self, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
+use crate::mail::campaign::LinkContext;
+use crate::mail::MessageKind;
 use crate::template::Lang;
 
 const REQUIRED: [&str; 2] = ["email", "unit"];
@@ -113,6 +115,15 @@ pub fn read_invitations_csv(
     issues.into_result().map(|()| rows)
 }
 
+pub struct InviteOptions {
+    /// Revoke earlier unused links of the same people and units.
+    pub reissue: bool,
+    /// Queue an invitation email per line, in the same transaction.
+    pub send_email: bool,
+    /// Where respondents reach the server: the links are `{public_url}/r/{token}`.
+    pub public_url: String,
+}
+
 /// Issues a link for every line of the file. A person already invited to the same unit is
 /// refused unless `reissue`, which revokes the old link; a link already used is never reissued
 /// (that would allow a second answer).
@@ -121,9 +132,18 @@ pub fn invite(
     campaign_id: i64,
     file: &str,
     reader: impl Read,
-    reissue: bool,
+    options: &InviteOptions,
 ) -> Result<Vec<IssuedLink>, ImportError> {
     crate::campaign::accepting_invitations(conn, campaign_id)?;
+    let mailing = if options.send_email {
+        Some(
+            LinkContext::load(conn, campaign_id, &options.public_url)
+                .map_err(|e| ImportError::Mail(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let reissue = options.reissue;
     let directory = UnitDirectory::load(conn, campaign_id)?;
     let rows = read_invitations_csv(file, reader, &directory)?;
     write_tx(conn, |conn| {
@@ -157,6 +177,13 @@ pub fn invite(
                     token_sha256: &token.sha256,
                 },
             )?;
+            if let Some(context) = &mailing {
+                let invitation = invitations::get(conn, invitation_id)?
+                    .ok_or(diesel::result::Error::NotFound)?;
+                context
+                    .enqueue_link(conn, MessageKind::Invitation, &invitation, &token.token)
+                    .map_err(|e| ImportError::Mail(e.to_string()))?;
+            }
             links.push(IssuedLink {
                 row,
                 invitation_id,

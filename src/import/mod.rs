@@ -225,6 +225,8 @@ pub enum ImportError {
     Input(InputIssues),
     #[error(transparent)]
     Campaign(#[from] crate::campaign::CampaignError),
+    #[error("{0}")]
+    Mail(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }

@@ -1,5 +1,6 @@
-//! `units import`: a CSV with header `code,name,parent_code` (empty parent = root) that builds
-//! or updates the unit tree.
+//! `units import`: a CSV with header `code,name,parent_code` (empty parent = root) and an
+//! optional `head_email` (who receives the unit's result summary) that builds or updates the
+//! unit tree.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -23,9 +24,10 @@ pub fn read_units_csv(
     reader: impl Read,
 ) -> Result<(Vec<UnitRow>, InputIssues), InputIssues> {
     let mut issues = InputIssues::new(file);
-    let Some(mut csv) = open_checked(reader, &COLUMNS, &[], &mut issues) else {
+    let Some(mut csv) = open_checked(reader, &COLUMNS, &["head_email"], &mut issues) else {
         return Err(issues);
     };
+    let head_at = csv.at("head_email");
     let position = |name: &str| csv.at(name).unwrap_or(0);
     let (code_at, name_at, parent_at) =
         (position("code"), position("name"), position("parent_code"));
@@ -47,12 +49,23 @@ pub fn read_units_csv(
         if name.is_empty() {
             issues.add(line, Some("name"), "is empty");
         }
+        let head_email = head_at.map(|at| Some(cell(at).to_lowercase()).filter(|e| !e.is_empty()));
+        if let Some(Some(email)) = &head_email {
+            if let Err(e) = <lettre::Address as std::str::FromStr>::from_str(email) {
+                issues.add(
+                    line,
+                    Some("head_email"),
+                    format!("'{email}' is not an email address ({e})"),
+                );
+            }
+        }
         rows.push(UnitRow {
             line,
             spec: UnitSpec {
                 code,
                 name,
                 parent_code: (!parent.is_empty()).then_some(parent),
+                head_email,
             },
         });
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -69,14 +70,34 @@ impl TestDb {
 
     /// Runs `kinerja --database-url URL ARGS...` in the test's own directory.
     pub fn kinerja(&self, args: &[&str]) -> Output {
+        self.kinerja_with(args, &[])
+    }
+
+    /// Runs kinerja with extra environment variables (and none of the caller's mail settings).
+    pub fn kinerja_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kinerja"))
             .arg("--database-url")
             .arg(&self.url)
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
+            .env_remove("KINERJA_SMTP_URL")
+            .env_remove("KINERJA_MAIL_DIR")
+            .envs(env.iter().copied())
             .output()
             .expect("run kinerja")
+    }
+
+    /// Like `ok`, with extra environment variables.
+    pub fn ok_with(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = self.kinerja_with(args, env);
+        assert!(
+            out.status.success(),
+            "kinerja {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Runs a command that must succeed; returns its stdout.

@@ -1,0 +1,2 @@
+DROP TABLE outbox;
+ALTER TABLE units DROP COLUMN head_email;

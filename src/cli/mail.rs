@@ -1,0 +1,92 @@
+//! `kinerja mail`, `kinerja remind`, `kinerja summary`
+
+use std::sync::Arc;
+
+use crate::db::{self, DatabaseUrl, DbConn};
+use crate::mail::{self, Mailer};
+
+pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
+    let pool = db::pool(url, 4)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // The SMTP connection pool lives (and is dropped) inside the runtime.
+    runtime.block_on(async move {
+        let mailer = Arc::new(Mailer::from_env()?);
+        let report = mail::send_due(&pool, mailer.clone(), now).await?;
+        println!(
+            "{} sent, {} failed, {} to retry later (via {})",
+            report.sent,
+            report.failed,
+            report.retrying,
+            mailer.description()
+        );
+        Ok(())
+    })
+}
+
+pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
+    let counts = db::outbox::counts(conn, campaign)?;
+    let count = |status: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    println!(
+        "queued {}, sent {}, failed {}",
+        count("queued"),
+        count("sent"),
+        count("failed")
+    );
+    for trouble in db::outbox::troubles(conn, campaign)? {
+        let when = if trouble.status == "failed" {
+            "failed".to_owned()
+        } else {
+            format!(
+                "retry at {} UTC",
+                trouble.next_attempt_at.format("%Y-%m-%d %H:%M")
+            )
+        };
+        println!(
+            "#{} {} '{}' after {} attempt{}, {when}: {}",
+            trouble.id,
+            trouble.recipient,
+            trouble.subject,
+            trouble.attempts,
+            if trouble.attempts == 1 { "" } else { "s" },
+            trouble.last_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub fn remind(
+    conn: &mut DbConn,
+    campaign: i64,
+    min_days: u32,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    let count = mail::campaign::remind(conn, campaign, min_days, public_url)?;
+    println!("{count} reminders queued for campaign {campaign}");
+    Ok(())
+}
+
+pub fn summary(
+    conn: &mut DbConn,
+    campaign: i64,
+    to: &[String],
+    unit_heads: bool,
+) -> anyhow::Result<()> {
+    if to.is_empty() && !unit_heads {
+        anyhow::bail!("give --to EMAIL[,EMAIL...] and/or --unit-heads");
+    }
+    let report = mail::campaign::send_summary(conn, campaign, to, unit_heads)?;
+    println!(
+        "summaries queued for campaign {campaign}: {} organizers, {} unit heads",
+        report.organizers, report.unit_heads
+    );
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The email outbox: messages are written in the transaction that causes them and delivered
+//! later by a sender that claims them with a lease.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::outbox;
+use super::{write_tx, DbConn, DbError};
+
+/// A message as it is queued.
+pub struct NewMessage<'a> {
+    pub campaign_id: Option<i64>,
+    pub invitation_id: Option<i64>,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub message_id: &'a str,
+}
+
+/// A message claimed for delivery.
+#[derive(Clone, Debug, Queryable)]
+pub struct Claimed {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub message_id: String,
+    pub attempts: i32,
+}
+
+pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<i64, DbError> {
+    let now = super::now();
+    Ok(diesel::insert_into(outbox::table)
+        .values((
+            outbox::campaign_id.eq(message.campaign_id),
+            outbox::invitation_id.eq(message.invitation_id),
+            outbox::kind.eq(message.kind),
+            outbox::recipient.eq(message.recipient),
+            outbox::subject.eq(message.subject),
+            outbox::body_text.eq(message.body_text),
+            outbox::body_html.eq(message.body_html),
+            outbox::message_id.eq(message.message_id),
+            outbox::status.eq("queued"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+/// Claims up to `limit` queued messages due by `due_by` for `lease`: no other sender (thread,
+/// process or instance) gets them until the lease runs out. PostgreSQL skips rows another
+/// sender is claiming at the same moment (`FOR UPDATE SKIP LOCKED`); SQLite serialises claims
+/// with its write lock.
+pub fn claim(
+    conn: &mut DbConn,
+    due_by: NaiveDateTime,
+    lease: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<Claimed>, DbError> {
+    let now = super::now();
+    write_tx(conn, |conn| {
+        let due = outbox::table
+            .filter(outbox::status.eq("queued"))
+            .filter(outbox::next_attempt_at.le(due_by))
+            .filter(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.lt(now)),
+            )
+            .order(outbox::id)
+            .limit(limit)
+            .select(outbox::id);
+        let ids: Vec<i64> = match conn {
+            DbConn::Pg(c) => due.for_update().skip_locked().load(c)?,
+            DbConn::Sqlite(c) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set(outbox::locked_until.eq(now + lease))
+            .execute(conn)?;
+        Ok(outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order(outbox::id)
+            .select((
+                outbox::id,
+                outbox::recipient,
+                outbox::subject,
+                outbox::body_text,
+                outbox::body_html,
+                outbox::message_id,
+                outbox::attempts,
+            ))
+            .load(conn)?)
+    })
+}
+
+/// Delivered: the body, which may hold a link, is erased.
+pub fn mark_sent(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
+    let now = super::now();
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::body_text.eq(None::<String>),
+            outbox::body_html.eq(None::<String>),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A failed attempt: retried at `retry_at`, or failed for good when that is None.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: i64,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> Result<(), DbError> {
+    let status = if retry_at.is_some() {
+        "queued"
+    } else {
+        "failed"
+    };
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(error),
+            outbox::next_attempt_at.eq(retry_at.unwrap_or_else(super::now)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Counts by status, for one campaign or all.
+pub fn counts(conn: &mut DbConn, campaign_id: Option<i64>) -> Result<Vec<(String, i64)>, DbError> {
+    let mut query = outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .into_boxed();
+    if let Some(campaign) = campaign_id {
+        query = query.filter(outbox::campaign_id.eq(campaign));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// A message that could not be delivered, or is still waiting after a failed attempt.
+#[derive(Clone, Debug, Queryable)]
+pub struct Trouble {
+    pub id: i64,
+    pub status: String,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+pub fn troubles(conn: &mut DbConn, campaign_id: Option<i64>) -> Result<Vec<Trouble>, DbError> {
+    let mut query = outbox::table
+        .filter(outbox::last_error.is_not_null())
+        .filter(outbox::status.ne("sent"))
+        .order(outbox::id)
+        .select((
+            outbox::id,
+            outbox::status,
+            outbox::recipient,
+            outbox::subject,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::next_attempt_at,
+        ))
+        .into_boxed();
+    if let Some(campaign) = campaign_id {
+        query = query.filter(outbox::campaign_id.eq(campaign));
+    }
+    Ok(query.load(conn)?)
+}

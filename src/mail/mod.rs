@@ -1,0 +1,263 @@
+//! Email: messages are queued in the outbox inside the transaction that causes them, then
+//! delivered by a sender (`kinerja mail send`, or a background task of `kinerja serve`) through
+//! SMTP, or into a folder of `.eml` files when no SMTP server is configured.
+
+pub mod campaign;
+pub mod messages;
+pub mod sender;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, Tokio1Executor};
+
+use crate::db::outbox::{self, NewMessage};
+use crate::db::{DbConn, DbError};
+
+pub use sender::{run_sender, send_due, SendReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("KINERJA_SMTP_URL '{url}' is not usable: {reason}")]
+    SmtpUrl { url: String, reason: String },
+    #[error("KINERJA_MAIL_FROM '{0}' is not a mailbox such as 'Kinerja <kinerja@example.go.id>'")]
+    From(String),
+    #[error("'{address}' is not an email address: {reason}")]
+    Address { address: String, reason: String },
+    #[error("cannot use the mail folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the mail sender stopped: {0}")]
+    Task(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What a message is for, as recorded in the outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Invitation,
+    Reminder,
+    Summary,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Invitation => "invitation",
+            MessageKind::Reminder => "reminder",
+            MessageKind::Summary => "summary",
+        }
+    }
+}
+
+/// A message ready to queue: plain text and HTML of the same content.
+#[derive(Clone, Debug)]
+pub struct OutgoingMessage {
+    pub kind: MessageKind,
+    pub campaign_id: Option<i64>,
+    pub invitation_id: Option<i64>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Queues a message; call it inside the transaction of what causes it, so that both commit
+/// or neither does.
+pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<i64, MailError> {
+    Address::from_str(message.to.trim()).map_err(|e| MailError::Address {
+        address: message.to.clone(),
+        reason: e.to_string(),
+    })?;
+    let message_id = format!("<{:032x}@kinerja.local>", rand::random::<u128>());
+    Ok(outbox::enqueue(
+        conn,
+        &NewMessage {
+            campaign_id: message.campaign_id,
+            invitation_id: message.invitation_id,
+            kind: message.kind.as_str(),
+            recipient: message.to.trim(),
+            subject: &message.subject,
+            body_text: &message.text,
+            body_html: &message.html,
+            message_id: &message_id,
+        },
+    )?)
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// Where messages go and who they come from.
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+    description: String,
+}
+
+/// How long one SMTP conversation may take before the attempt counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Mailer {
+    /// From `KINERJA_SMTP_URL` (none: a folder, `KINERJA_MAIL_DIR` or `./outbox`) and
+    /// `KINERJA_MAIL_FROM`.
+    pub fn from_env() -> Result<Mailer, MailError> {
+        let from = std::env::var("KINERJA_MAIL_FROM")
+            .unwrap_or_else(|_| "Kinerja <kinerja@localhost>".to_owned());
+        let smtp = std::env::var("KINERJA_SMTP_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        let folder = std::env::var("KINERJA_MAIL_DIR").unwrap_or_else(|_| "outbox".to_owned());
+        Mailer::new(&from, smtp.as_deref(), &folder)
+    }
+
+    /// Checks the mail settings without building a transport (which needs a runtime).
+    pub fn check_env() -> Result<(), MailError> {
+        let from = std::env::var("KINERJA_MAIL_FROM")
+            .unwrap_or_else(|_| "Kinerja <kinerja@localhost>".to_owned());
+        Mailbox::from_str(&from).map_err(|_| MailError::From(from.clone()))?;
+        if let Some(url) = std::env::var("KINERJA_SMTP_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            lettre::transport::smtp::AsyncSmtpTransport::<Tokio1Executor>::from_url(
+                &with_tls_default(&url),
+            )
+            .map_err(|e| MailError::SmtpUrl {
+                url: redact(&url),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    pub fn new(from: &str, smtp_url: Option<&str>, folder: &str) -> Result<Mailer, MailError> {
+        let from = Mailbox::from_str(from).map_err(|_| MailError::From(from.to_owned()))?;
+        let (transport, description) = match smtp_url {
+            Some(url) => {
+                let transport =
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(&with_tls_default(url))
+                        .map_err(|e| MailError::SmtpUrl {
+                            url: redact(url),
+                            reason: e.to_string(),
+                        })?
+                        .timeout(Some(SMTP_TIMEOUT))
+                        .build();
+                (
+                    Transport::Smtp(transport),
+                    format!("SMTP server {}", redact(url)),
+                )
+            }
+            None => {
+                let path = PathBuf::from(folder);
+                std::fs::create_dir_all(&path).map_err(|source| MailError::Folder {
+                    path: folder.to_owned(),
+                    source,
+                })?;
+                let description = format!("folder {} (no KINERJA_SMTP_URL set)", path.display());
+                (
+                    Transport::Folder(AsyncFileTransport::new(path)),
+                    description,
+                )
+            }
+        };
+        Ok(Mailer {
+            from,
+            transport,
+            description,
+        })
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+}
+
+/// `smtp://` to a remote server means STARTTLS (required) unless the URL says otherwise;
+/// a server on this machine (`smtp://127.0.0.1:2525`) is spoken to in plain text.
+/// `?tls=none` asks for plain text explicitly.
+fn with_tls_default(url: &str) -> String {
+    if !url.starts_with("smtp://") {
+        return url.to_owned();
+    }
+    if url.contains("tls=none") {
+        return url
+            .replace("?tls=none&", "?")
+            .replace("?tls=none", "")
+            .replace("&tls=none", "");
+    }
+    if url.contains("tls=") {
+        return url.to_owned();
+    }
+    let host = url
+        .trim_start_matches("smtp://")
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(url.trim_start_matches("smtp://"));
+    let local = ["127.", "localhost", "[::1]"]
+        .iter()
+        .any(|p| host.starts_with(p));
+    if local {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}tls=required")
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| {
+        let (credentials, host) = rest.rsplit_once('@')?;
+        let user = credentials.split(':').next().unwrap_or("");
+        Some(format!("{scheme}://{user}:***@{host}"))
+    }) {
+        Some(redacted) => redacted,
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_smtp_requires_starttls_and_local_servers_speak_plain() {
+        assert_eq!(
+            with_tls_default("smtp://u:p@mail.example.go.id:587"),
+            "smtp://u:p@mail.example.go.id:587?tls=required"
+        );
+        assert_eq!(
+            with_tls_default("smtp://127.0.0.1:2525"),
+            "smtp://127.0.0.1:2525"
+        );
+        assert_eq!(
+            with_tls_default("smtp://localhost:25"),
+            "smtp://localhost:25"
+        );
+        assert_eq!(
+            with_tls_default("smtp://relay:25?tls=none"),
+            "smtp://relay:25"
+        );
+        assert_eq!(
+            with_tls_default("smtp://relay:25?tls=opportunistic"),
+            "smtp://relay:25?tls=opportunistic"
+        );
+        assert_eq!(
+            with_tls_default("smtps://mail.example.go.id"),
+            "smtps://mail.example.go.id"
+        );
+        assert_eq!(
+            redact("smtp://user:secret@host:587"),
+            "smtp://user:***@host:587"
+        );
+        assert_eq!(redact("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+    }
+}

@@ -1,0 +1,438 @@
+//! Email through a real SMTP server on loopback: invitations whose links open the form,
+//! retries when the server is down, a 550 that fails one message only, two senders that never
+//! double a message, reminders, and summaries whose figures match `kinerja results`.
+
+mod common;
+
+use common::server::{client, Server};
+use common::smtp::SmtpSink;
+use common::{invite, TestDb};
+
+const CLIMATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/team-climate.toml"
+);
+const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\n";
+
+fn survey(db: &TestDb) -> i64 {
+    db.campaign(
+        UNITS,
+        CLIMATE,
+        &["--min-responses", "1", "--closes", "2099-12-31"],
+    )
+}
+
+fn send(db: &TestDb, smtp: &str, now: bool) -> String {
+    let mut args = vec!["mail", "send"];
+    if now {
+        args.push("--now");
+    }
+    db.ok_with(
+        &args,
+        &[
+            ("KINERJA_SMTP_URL", smtp),
+            ("KINERJA_MAIL_FROM", "Kinerja DJPb <kinerja@example.go.id>"),
+        ],
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[tokio::test]
+async fn an_invitation_arrives_once_with_a_link_that_opens_the_form() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let server = Server::start(&db, &["--mail-interval", "0"]);
+    let file = db.write(
+        "people.csv",
+        "email,unit,name,lang\nani@example.go.id,A,Ani,id\nbob@example.org,B,,en\n",
+    );
+    let printed = db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        "--public-url",
+        &server.base,
+        &file.display().to_string(),
+    ]);
+    assert_eq!(
+        db.ok(&["mail", "status"]).lines().next(),
+        Some("queued 2, sent 0, failed 0")
+    );
+
+    let sink = SmtpSink::start();
+    let out = send(&db, &sink.url(), false);
+    assert!(
+        out.starts_with("2 sent, 0 failed, 0 to retry later"),
+        "{out}"
+    );
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2);
+    let ani = messages
+        .iter()
+        .find(|m| m.to == ["ani@example.go.id"])
+        .expect("Ani's invitation");
+    assert_eq!(ani.header("Subject").as_deref(), Some("Undangan: Test"));
+    assert!(ani
+        .header("From")
+        .is_some_and(|f| f.contains("kinerja@example.go.id")));
+    assert!(ani
+        .header("Message-ID")
+        .is_some_and(|id| id.ends_with("@kinerja.local>")));
+    assert!(ani.data.contains("multipart/alternative"));
+    assert!(
+        ani.data.contains("text/plain; charset=utf-8")
+            && ani.data.contains("text/html; charset=utf-8")
+    );
+    let text = ani.joined();
+    assert!(
+        text.contains("Yth. Ani,") && text.contains("Unit A") && text.contains("2099-12-31"),
+        "{text}"
+    );
+    let bob = messages
+        .iter()
+        .find(|m| m.to == ["bob@example.org"])
+        .expect("Bob's invitation");
+    assert_eq!(bob.header("Subject").as_deref(), Some("Invitation: Test"));
+
+    // The emailed link is the printed one, and it opens the form.
+    let token = ani.token().expect("a link in the email");
+    assert!(
+        printed.contains(&format!("ani@example.go.id\tA\t{}/r/{token}", server.base)),
+        "{printed}"
+    );
+    let response = client().get(server.link(&token)).send().await.expect("GET");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+
+    // Sent bodies (they hold tokens) are erased; recipient and subject stay.
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = {
+        use diesel::prelude::*;
+        use kinerja::db::schema::outbox::dsl::*;
+        let mut conn = db.conn();
+        outbox
+            .select((recipient, status, body_text, body_html))
+            .load(&mut conn)
+            .expect("outbox")
+    };
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.1 == "sent" && r.2.is_none() && r.3.is_none()),
+        "{rows:?}"
+    );
+    assert_eq!(
+        db.ok(&["mail", "status"]).lines().next(),
+        Some("queued 0, sent 2, failed 0")
+    );
+    assert!(send(&db, &sink.url(), true).starts_with("0 sent"));
+    assert_eq!(sink.messages().len(), 2, "nothing is sent twice");
+}
+
+#[test]
+fn a_server_that_is_down_leaves_messages_queued_until_it_is_back() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let out = send(&db, &url, false);
+    assert!(
+        out.starts_with("0 sent, 0 failed, 2 to retry later"),
+        "{out}"
+    );
+    let status = db.ok(&["mail", "status", "--campaign", &campaign.to_string()]);
+    assert!(status.starts_with("queued 2, sent 0, failed 0"), "{status}");
+    assert!(
+        status.contains("a@example.org 'Undangan: Test' after 1 attempt, retry at"),
+        "{status}"
+    );
+    assert!(
+        status.to_lowercase().contains("connection refused"),
+        "{status}"
+    );
+
+    let sink = SmtpSink::start_on(port);
+    assert!(
+        send(&db, &url, false).starts_with("0 sent"),
+        "the retry is not due yet"
+    );
+    assert!(send(&db, &url, true).starts_with("2 sent"));
+    assert!(send(&db, &url, true).starts_with("0 sent"));
+    let mut recipients: Vec<Vec<String>> = sink.messages().into_iter().map(|m| m.to).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        [["a@example.org"], ["b@example.org"]],
+        "each exactly once"
+    );
+}
+
+#[test]
+fn a_permanent_rejection_fails_only_that_message() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(
+        &db,
+        campaign,
+        "a@example.org,A\nnobody@example.org,A\nc@example.org,B\n",
+    );
+    let sink = SmtpSink::start();
+    sink.reject("nobody@example.org");
+    let out = send(&db, &sink.url(), false);
+    assert!(
+        out.starts_with("2 sent, 1 failed, 0 to retry later"),
+        "{out}"
+    );
+    let status = db.ok(&["mail", "status"]);
+    assert!(status.starts_with("queued 0, sent 2, failed 1"), "{status}");
+    let failed = status
+        .lines()
+        .find(|l| l.contains("nobody@example.org"))
+        .expect("the failed message");
+    assert!(
+        failed.contains("failed:")
+            && failed.contains("550")
+            && failed.contains("no such user here"),
+        "{failed}"
+    );
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[test]
+fn two_senders_at_once_deliver_each_message_exactly_once() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let lines: String = (0..120)
+        .map(|i| format!("p{i}@example.org,{}\n", if i % 2 == 0 { "A" } else { "B" }))
+        .collect();
+    invite(&db, campaign, &lines);
+    let sink = SmtpSink::start();
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, database, dir) = (sink.url(), db.url.clone(), db.dir.path().to_owned());
+            std::thread::spawn(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+                    .args(["--database-url", &database, "mail", "send"])
+                    .env("KINERJA_SMTP_URL", url)
+                    .current_dir(dir)
+                    .output()
+                    .expect("run sender")
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for sender in senders {
+        let out = sender.join().expect("thread");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        sent += text
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+    }
+    assert_eq!(sent, 120);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 120);
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    assert_eq!(ids.len(), 120, "no message was delivered twice");
+}
+
+#[tokio::test]
+async fn reminders_go_only_to_those_who_have_not_answered() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(
+        &db,
+        campaign,
+        "a@example.org,A\nb@example.org,A\nc@example.org,B\n",
+    );
+    let server = Server::start(&db, &["--mail-interval", "0"]);
+    let answer = [
+        ("clarity-goals", "4"),
+        ("clarity-role", "4"),
+        ("clarity-confused", "2"),
+        ("support-manager", "4"),
+    ];
+    let response = client()
+        .post(server.link(&tokens[0]))
+        .form(&answer)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+
+    let id = campaign.to_string();
+    let out = db.ok(&["remind", "--campaign", &id, "--public-url", &server.base]);
+    assert_eq!(out.trim(), format!("2 reminders queued for campaign {id}"));
+    assert_eq!(
+        db.ok(&["remind", "--campaign", &id]).trim(),
+        format!("0 reminders queued for campaign {id}")
+    );
+    assert_eq!(
+        db.ok(&[
+            "remind",
+            "--campaign",
+            &id,
+            "--min-days",
+            "0",
+            "--public-url",
+            &server.base
+        ])
+        .trim(),
+        format!("2 reminders queued for campaign {id}")
+    );
+
+    let sink = SmtpSink::start();
+    send(&db, &sink.url(), false);
+    let reminders: Vec<_> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.header("Subject").as_deref() == Some("Pengingat: Test"))
+        .collect();
+    assert_eq!(reminders.len(), 4);
+    assert!(
+        reminders.iter().all(|m| m.to != ["a@example.org"]),
+        "a@ has answered"
+    );
+    // The reminder's new link works, and so does the first one.
+    let new_token = reminders[0].token().expect("link");
+    assert!(!tokens.contains(&new_token));
+    let (status_new, status_old) = (
+        client()
+            .get(server.link(&new_token))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+        client()
+            .get(server.link(&tokens[1]))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+    );
+    assert_eq!((status_new.as_u16(), status_old.as_u16()), (200, 200));
+    db.ok(&["campaign", "close", &id]);
+    let err = db.fails(&["remind", "--campaign", &id]);
+    assert!(err.contains("is closed"), "{err}");
+}
+
+#[test]
+fn summaries_show_the_figures_of_kinerja_results() {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let heads = db.write("heads.csv", "code,name,parent_code,head_email\nKW-ACEH,Kanwil DJPb Provinsi Aceh,DJPB,kepala.aceh@example.go.id\nKW-PABAR,Kanwil DJPb Provinsi Papua Barat,DJPB,kepala.pabar@example.go.id\n");
+    db.ok(&["units", "import", &heads.display().to_string()]);
+    let out = db.ok(&[
+        "summary",
+        "send",
+        "--campaign",
+        "3",
+        "--to",
+        "organizer@example.go.id",
+        "--unit-heads",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "summaries queued for campaign 3: 1 organizers, 2 unit heads"
+    );
+    let sink = SmtpSink::start();
+    assert!(send(&db, &sink.url(), false).starts_with("3 sent"));
+
+    let results: serde_json::Value =
+        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
+            .expect("JSON");
+    let before: serde_json::Value =
+        serde_json::from_str(&db.ok(&["results", "--campaign", "2", "--format", "json"]))
+            .expect("JSON");
+    let two = |v: &serde_json::Value| {
+        format!(
+            "{:.2}",
+            kinerja::stats::round_half_away(v.as_f64().unwrap_or(f64::NAN), 2)
+        )
+    };
+    let messages = sink.messages();
+    let ranking = messages
+        .iter()
+        .find(|m| m.to == ["organizer@example.go.id"])
+        .expect("ranking")
+        .joined();
+    for unit in results["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["suppressed"] == false)
+    {
+        let row = format!(
+            "{}  {} ({})  {}  {}",
+            unit["rank"],
+            unit["name"].as_str().unwrap_or(""),
+            unit["code"].as_str().unwrap_or(""),
+            unit["n"],
+            two(&unit["score"])
+        );
+        assert!(ranking.contains(&row), "missing «{row}»");
+    }
+    assert!(ranking.contains("Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  not shown"));
+
+    let find = |results: &serde_json::Value, code: &str| {
+        results["units"]
+            .as_array()
+            .and_then(|u| u.iter().find(|u| u["code"] == code))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let aceh = find(&results, "KW-ACEH");
+    let page = messages
+        .iter()
+        .find(|m| m.to == ["kepala.aceh@example.go.id"])
+        .expect("Aceh's page")
+        .joined();
+    let ci = format!("{}–{}", two(&aceh["ci95"][0]), two(&aceh["ci95"][1]));
+    assert!(
+        page.contains(&format!(
+            "Score {} (95% CI {ci}), n = {}, rank {} of 39.",
+            two(&aceh["score"]),
+            aceh["n"],
+            aceh["rank"]
+        )),
+        "{page}"
+    );
+    let change = kinerja::stats::round_half_away(aceh["score"].as_f64().unwrap_or(0.0), 2)
+        - kinerja::stats::round_half_away(
+            find(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
+            2,
+        );
+    assert!(
+        page.contains(&format!("Change since the previous campaign: {change:+.2}")),
+        "{page}"
+    );
+    assert!(
+        page.contains("bgcolor=\"#0b5394\""),
+        "dimension bars as table cells"
+    );
+    assert!(!page.contains("<script") && !page.contains("<svg") && !page.contains("<img"));
+    let pabar = messages
+        .iter()
+        .find(|m| m.to == ["kepala.pabar@example.go.id"])
+        .expect("Papua Barat's page")
+        .joined();
+    assert!(
+        pabar.contains("Fewer than 5 responses (3): no figures are shown"),
+        "{pabar}"
+    );
+    assert!(!pabar.contains("Score "));
+}
