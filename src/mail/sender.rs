@@ -18,8 +18,9 @@ const RETRY_DELAYS_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
 /// How long a claimed message is reserved for its sender.
 const LEASE_SECONDS: i64 = 300;
 const BATCH: i64 = 100;
-/// Messages in flight at once.
-const PARALLEL: usize = 8;
+/// Messages in flight at once. lettre leaves Nagle's algorithm on, so each SMTP conversation
+/// waits about 40 ms on delayed acknowledgements; throughput comes from parallel connections.
+pub(crate) const PARALLEL: usize = 32;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SendReport {
@@ -77,71 +78,80 @@ pub async fn send_due(
         if claimed.is_empty() {
             return Ok(report);
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for message in claimed {
-            while tasks.len() >= PARALLEL {
-                if let Some(done) = tasks.join_next().await {
-                    tally(
-                        &mut report,
-                        done.map_err(|e| MailError::Task(e.to_string()))??,
-                    );
-                }
+        // Deliver a few at once, then record their outcomes in one transaction: one write per
+        // group keeps SQLite's lock free, and a crash can repeat at most one group.
+        for group in claimed.chunks(PARALLEL) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for message in group.iter().cloned() {
+                let mailer = mailer.clone();
+                tasks.spawn(async move {
+                    let result = deliver(&mailer, &message).await;
+                    (message, result)
+                });
             }
-            let (pool, mailer) = (pool.clone(), mailer.clone());
-            tasks.spawn(async move { deliver_and_record(&pool, &mailer, message).await });
-        }
-        while let Some(done) = tasks.join_next().await {
-            tally(
-                &mut report,
-                done.map_err(|e| MailError::Task(e.to_string()))??,
-            );
+            let mut outcomes = Vec::with_capacity(group.len());
+            while let Some(done) = tasks.join_next().await {
+                let (message, result) = done.map_err(|e| MailError::Task(e.to_string()))?;
+                outcomes.push(outcome_of(&message, result));
+            }
+            for outcome in &outcomes {
+                tally(&mut report, outcome);
+            }
+            blocking(pool, move |conn| {
+                crate::db::write_tx(conn, |conn| {
+                    for outcome in &outcomes {
+                        match outcome {
+                            Recorded::Sent(id) => outbox::mark_sent(conn, *id)?,
+                            Recorded::Failed {
+                                id,
+                                error,
+                                retry_at,
+                            } => outbox::mark_failed(conn, *id, error, *retry_at)?,
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
         }
     }
 }
 
-enum Outcome {
-    Sent,
-    Failed,
-    Retrying,
+enum Recorded {
+    Sent(i64),
+    Failed {
+        id: i64,
+        error: String,
+        /// None: failed for good.
+        retry_at: Option<chrono::NaiveDateTime>,
+    },
 }
 
-fn tally(report: &mut SendReport, outcome: Outcome) {
-    match outcome {
-        Outcome::Sent => report.sent += 1,
-        Outcome::Failed => report.failed += 1,
-        Outcome::Retrying => report.retrying += 1,
-    }
-}
-
-async fn deliver_and_record(
-    pool: &Pool,
-    mailer: &Mailer,
-    message: Claimed,
-) -> Result<Outcome, MailError> {
-    let id = message.id;
-    match deliver(mailer, &message).await {
-        Ok(()) => {
-            blocking(pool, move |conn| outbox::mark_sent(conn, id)).await?;
-            Ok(Outcome::Sent)
-        }
+/// What to record for one delivery attempt.
+fn outcome_of(message: &Claimed, result: Result<(), Failure>) -> Recorded {
+    match result {
+        Ok(()) => Recorded::Sent(message.id),
         Err(failure) => {
             let attempt = usize::try_from(message.attempts).unwrap_or(0);
             let retry_at = (!failure.permanent)
                 .then(|| RETRY_DELAYS_MINUTES.get(attempt))
                 .flatten()
                 .map(|minutes| crate::db::now() + chrono::Duration::minutes(*minutes));
-            tracing::warn!(id, recipient = %message.recipient, error = %failure.message, "email not delivered");
-            let outcome = if retry_at.is_some() {
-                Outcome::Retrying
-            } else {
-                Outcome::Failed
-            };
-            blocking(pool, move |conn| {
-                outbox::mark_failed(conn, id, &failure.message, retry_at)
-            })
-            .await?;
-            Ok(outcome)
+            tracing::warn!(id = message.id, recipient = %message.recipient, error = %failure.message, "email not delivered");
+            Recorded::Failed {
+                id: message.id,
+                error: failure.message,
+                retry_at,
+            }
         }
+    }
+}
+
+fn tally(report: &mut SendReport, outcome: &Recorded) {
+    match outcome {
+        Recorded::Sent(_) => report.sent += 1,
+        Recorded::Failed { retry_at: None, .. } => report.failed += 1,
+        Recorded::Failed { .. } => report.retrying += 1,
     }
 }
 

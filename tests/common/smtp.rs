@@ -137,6 +137,7 @@ fn session(
     received: &Mutex<Vec<Received>>,
     rejected: &Mutex<HashSet<String>>,
 ) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     out.write_all(b"220 sink ESMTP\r\n")?;
