@@ -436,3 +436,24 @@ fn summaries_show_the_figures_of_kinerja_results() {
     );
     assert!(!pabar.contains("Score "));
 }
+
+#[test]
+fn the_server_delivers_queued_mail_in_the_background() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let sink = SmtpSink::start();
+    let _server = Server::start_with_env(
+        &db,
+        &["--mail-interval", "1"],
+        &[("KINERJA_SMTP_URL", &sink.url())],
+    );
+    invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sink.messages().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(sink.messages().len(), 2);
+    assert!(db
+        .ok(&["mail", "status"])
+        .starts_with("queued 0, sent 2, failed 0"));
+}

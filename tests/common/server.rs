@@ -15,16 +15,21 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &TestDb, extra: &[&str]) -> Server {
-        Server::spawn(db, extra, Stdio::null())
+        Server::spawn(db, extra, Stdio::null(), &[])
+    }
+
+    /// Starts a server with extra environment variables.
+    pub fn start_with_env(db: &TestDb, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(db, extra, Stdio::null(), env)
     }
 
     /// Starts a server whose log lines go to `log`.
     pub fn start_logging(db: &TestDb, extra: &[&str], log: &std::path::Path) -> Server {
         let file = std::fs::File::create(log).expect("log file");
-        Server::spawn(db, extra, Stdio::from(file))
+        Server::spawn(db, extra, Stdio::from(file), &[])
     }
 
-    fn spawn(db: &TestDb, extra: &[&str], stderr: Stdio) -> Server {
+    fn spawn(db: &TestDb, extra: &[&str], stderr: Stdio, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kinerja"))
             .arg("--database-url")
             .arg(&db.url)
@@ -35,6 +40,8 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(stderr)
             .env("KINERJA_LOG", "kinerja=info")
+            .env_remove("KINERJA_SMTP_URL")
+            .envs(env.iter().copied())
             .spawn()
             .expect("start kinerja serve");
         let stdout = child.stdout.take().expect("server stdout");
