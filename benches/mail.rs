@@ -2,6 +2,8 @@
 //! 5,000) through `kinerja invite`, then times one `kinerja mail send` pass into an SMTP server
 //! on loopback (the tests' sink), on SQLite.
 
+// The bench uses part of the tests' SMTP sink.
+#[allow(dead_code)]
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
