@@ -45,11 +45,13 @@ impl From<diesel::result::Error> for LinkError {
     }
 }
 
-/// Parsed templates by stored id. A template that a campaign uses never changes, so entries
-/// never go stale; this saves parsing TOML on every page view.
+/// Parsed templates by stored id, and unit names by campaign. A template that a campaign uses
+/// never changes, nor does a campaign's snapshot of its units, so entries never go stale; this
+/// saves parsing TOML, and a query, on every page view.
 #[derive(Default)]
 pub struct TemplateCache {
     parsed: std::sync::RwLock<std::collections::HashMap<i64, Arc<Template>>>,
+    unit_names: std::sync::RwLock<std::collections::HashMap<(i64, i64), String>>,
 }
 
 impl TemplateCache {
@@ -67,6 +69,31 @@ impl TemplateCache {
             map.insert(template_id, template.clone());
         }
         Ok(template)
+    }
+
+    /// The unit's name in the campaign's snapshot ("" for a unit not in it).
+    pub fn unit_name(
+        &self,
+        conn: &mut DbConn,
+        campaign_id: i64,
+        unit_id: i64,
+    ) -> Result<String, LinkError> {
+        let key = (campaign_id, unit_id);
+        if let Some(found) = self
+            .unit_names
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(found);
+        }
+        let Some(name) = db::campaigns::unit_name(conn, campaign_id, unit_id)? else {
+            return Ok(String::new());
+        };
+        if let Ok(mut map) = self.unit_names.write() {
+            map.insert(key, name.clone());
+        }
+        Ok(name)
     }
 }
 
@@ -122,8 +149,7 @@ pub fn open_link(
         }
     }
     let template = cache.get(conn, campaign.template_id)?;
-    let unit_name =
-        db::campaigns::unit_name(conn, campaign.id, invitation.unit_id)?.unwrap_or_default();
+    let unit_name = cache.unit_name(conn, campaign.id, invitation.unit_id)?;
     Ok(OpenLink {
         invitation,
         campaign,

@@ -6,6 +6,7 @@ mod pages;
 pub mod ratelimit;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
@@ -41,6 +42,14 @@ pub struct ServerConfig {
 
 struct AppState {
     pool: Pool,
+    /// One permit per pooled connection, handed out first come, first served. r2d2 gives a
+    /// freed connection to whichever thread asks next, so under load a request could lose that
+    /// race again and again for seconds; waiting here keeps the order of arrival.
+    db_slots: Arc<tokio::sync::Semaphore>,
+    /// SQLite takes one writer at a time, and a writer that finds the lock taken polls for it
+    /// with sleeps of up to 100 ms (busy_timeout). Writes of this process queue here instead,
+    /// in order; another process writing still meets the busy timeout. None on PostgreSQL.
+    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
     templates: TemplateCache,
     limiter: RateLimiter,
     public_origin: String,
@@ -64,7 +73,12 @@ pub async fn serve(
     config: ServerConfig,
     on_listen: impl FnOnce(&[SocketAddr]),
 ) -> std::io::Result<()> {
+    let sqlite = pool
+        .get_timeout(Duration::from_secs(10))
+        .is_ok_and(|conn| matches!(*conn, crate::db::DbConn::Sqlite(_)));
     let state = web::Data::new(AppState {
+        db_slots: Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
+        sqlite_writer: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
         pool,
         templates: TemplateCache::default(),
         limiter: RateLimiter::new(config.limits),
@@ -226,15 +240,26 @@ fn request_lang(req: &HttpRequest, fallback: Option<&str>) -> Lang {
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let reachable = web::block(move || {
-        state
-            .pool
-            .get_timeout(Duration::from_secs(2))
-            .ok()
-            .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
-    })
-    .await
-    .unwrap_or(false);
+    let started = Instant::now();
+    let limit = Duration::from_secs(2);
+    let slot = tokio::time::timeout(limit, state.db_slots.clone().acquire_owned()).await;
+    let reachable = match slot {
+        Ok(Ok(slot)) => web::block(move || {
+            let _slot = slot;
+            state
+                .pool
+                .get_timeout(
+                    limit
+                        .saturating_sub(started.elapsed())
+                        .max(Duration::from_millis(1)),
+                )
+                .ok()
+                .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+        })
+        .await
+        .unwrap_or(false),
+        _ => false,
+    };
     if reachable {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
@@ -267,13 +292,34 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     )
 }
 
-/// Runs blocking database work off the async workers.
+/// Whether blocking work writes (on SQLite, writers take turns).
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// Runs blocking database work off the async workers, once a pooled connection is free (and,
+/// for a write on SQLite, once earlier writes are done). The turn is held until the work ends,
+/// even if the client goes away meanwhile.
 async fn blocking<T: Send + 'static>(
     state: &web::Data<AppState>,
+    access: Access,
     work: impl FnOnce(&mut crate::db::DbConn, &TemplateCache) -> Result<T, LinkError> + Send + 'static,
 ) -> Result<T, WebError> {
+    let writer = match (&state.sqlite_writer, access) {
+        (Some(writer), Access::Write) => Some(writer.clone().lock_owned().await),
+        _ => None,
+    };
+    let slot = state
+        .db_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| WebError::Blocking(e.to_string()))?;
     let state = state.clone();
     web::block(move || {
+        let _turn = (writer, slot);
         let mut conn = state.pool.get()?;
         Ok(work(&mut conn, &state.templates)?)
     })
@@ -364,7 +410,7 @@ async fn show_form(
 ) -> HttpResponse {
     let token = token.into_inner();
     let lookup = token.clone();
-    let opened = blocking(&state, move |conn, cache| {
+    let opened = blocking(&state, Access::Read, move |conn, cache| {
         let link = respond::open_link(conn, cache, &lookup)?;
         let draft = respond::load_draft(conn, &link)?;
         Ok((link, draft))
@@ -445,7 +491,7 @@ async fn post_form(
     }
     if action == "save" {
         let saving = token.clone();
-        return match blocking(&state, move |conn, cache| {
+        return match blocking(&state, Access::Write, move |conn, cache| {
             respond::save_draft(conn, cache, &saving, &answers)
         })
         .await
@@ -455,15 +501,17 @@ async fn post_form(
         };
     }
     let submitting = token.clone();
-    let outcome = blocking(&state, move |conn, cache| {
-        match respond::submit(conn, cache, &submitting, &answers)? {
+    let outcome = blocking(
+        &state,
+        Access::Write,
+        move |conn, cache| match respond::submit(conn, cache, &submitting, &answers)? {
             Submitted::Stored => Ok(None),
             Submitted::Invalid(problems) => {
                 let link = respond::open_link(conn, cache, &submitting)?;
                 Ok(Some((link, answers, problems)))
             }
-        }
-    })
+        },
+    )
     .await;
     match outcome {
         Ok(None) => see_other(&format!("/thanks?lang={}", lang.code())),

@@ -6,43 +6,47 @@ use super::i18n::Texts;
 use crate::respond::{comment_field, FormProblems, OpenLink, Problem, RawAnswers};
 use crate::template::{AnswerError, Instrument, Lang};
 
-pub struct OptionView {
-    pub input_id: String,
-    pub value: String,
-    pub label: String,
+// The view models borrow from the template, the answers and the texts: a survey form has
+// about 150 options, and building them allocated about 450 strings per page view.
+
+pub struct OptionView<'a> {
+    /// The input's id is `i-{item id}-{suffix}`: the value, or "none" for "not answered".
+    pub id_suffix: &'a str,
+    pub value: &'a str,
+    pub label: &'a str,
     pub checked: bool,
 }
 
-pub struct ItemView {
-    pub id: String,
+pub struct ItemView<'a> {
+    pub id: &'a str,
     pub number: usize,
-    pub text: String,
-    pub evidence: Option<String>,
+    pub text: &'a str,
+    pub evidence: Option<&'a str>,
     pub optional: bool,
-    pub options: Vec<OptionView>,
-    pub error: Option<String>,
-    pub comment: String,
+    pub options: Vec<OptionView<'a>>,
+    pub error: Option<&'static str>,
+    pub comment: &'a str,
 }
 
-pub struct GroupView {
-    pub title: String,
-    pub items: Vec<ItemView>,
+pub struct GroupView<'a> {
+    pub title: &'a str,
+    pub items: Vec<ItemView<'a>>,
 }
 
 #[derive(askama::Template)]
 #[template(path = "form.html")]
 pub struct FormPage<'a> {
     pub t: &'a Texts,
-    pub title: String,
+    pub title: &'a str,
     pub campaign_title: String,
-    pub unit_name: String,
-    pub token: String,
+    pub unit_name: &'a str,
+    pub token: &'a str,
     pub intro: &'a str,
     pub checklist: bool,
     pub saved: bool,
     /// (item id, message) for the summary at the top.
-    pub problems: Vec<(String, String)>,
-    pub groups: Vec<GroupView>,
+    pub problems: Vec<(&'a str, String)>,
+    pub groups: Vec<GroupView<'a>>,
 }
 
 #[derive(askama::Template)]
@@ -63,10 +67,10 @@ fn problem_text(t: &Texts, problem: &Problem) -> &'static str {
     }
 }
 
-fn option(item_id: &str, value: String, label: String, given: Option<&String>) -> OptionView {
+fn option<'a>(value: &'a str, label: &'a str, given: Option<&String>) -> OptionView<'a> {
     OptionView {
-        input_id: format!("i-{item_id}-{value}"),
-        checked: given == Some(&value),
+        id_suffix: value,
+        checked: given.is_some_and(|g| g == value),
         value,
         label,
     }
@@ -85,49 +89,56 @@ pub fn form(
     let error_of = |id: &str| {
         problems
             .and_then(|p| p.items.get(id))
-            .map(|p| problem_text(t, p).to_owned())
+            .map(|p| problem_text(t, p))
     };
     let mut number = 0;
+    // A survey's scale points, the same for every item: ("4", "4 · Agak setuju").
+    let scale: Vec<(String, String)> = match &link.template.instrument {
+        Instrument::Survey(survey) => (survey.scale.min..=survey.scale.max)
+            .map(|value| {
+                let index = (value - survey.scale.min) as usize;
+                let label = match survey.scale.labels.as_ref().and_then(|l| l.get(index)) {
+                    Some(label) => format!("{value} · {}", label.get(lang)),
+                    None => value.to_string(),
+                };
+                (value.to_string(), label)
+            })
+            .collect(),
+        Instrument::Checklist(_) => Vec::new(),
+    };
     let groups: Vec<GroupView> = match &link.template.instrument {
         Instrument::Survey(survey) => survey
             .dimensions
             .iter()
             .map(|d| GroupView {
-                title: d.title.get(lang).to_owned(),
+                title: d.title.get(lang),
                 items: d
                     .items
                     .iter()
                     .map(|item| {
                         number += 1;
                         let given = answers.get(&item.id);
-                        let mut options: Vec<OptionView> = (survey.scale.min..=survey.scale.max)
-                            .map(|value| {
-                                let index = (value - survey.scale.min) as usize;
-                                let label =
-                                    match survey.scale.labels.as_ref().and_then(|l| l.get(index)) {
-                                        Some(label) => format!("{value} · {}", label.get(lang)),
-                                        None => value.to_string(),
-                                    };
-                                option(&item.id, value.to_string(), label, given)
-                            })
+                        let mut options: Vec<OptionView> = scale
+                            .iter()
+                            .map(|(value, label)| option(value, label, given))
                             .collect();
                         if !item.required {
                             options.push(OptionView {
-                                input_id: format!("i-{}-none", item.id),
-                                value: String::new(),
-                                label: t.not_answered.to_owned(),
+                                id_suffix: "none",
+                                value: "",
+                                label: t.not_answered,
                                 checked: given.is_some_and(|g| g.is_empty()),
                             });
                         }
                         ItemView {
-                            id: item.id.clone(),
+                            id: &item.id,
                             number,
-                            text: item.text.get(lang).to_owned(),
+                            text: item.text.get(lang),
                             evidence: None,
                             optional: !item.required,
                             options,
                             error: error_of(&item.id),
-                            comment: String::new(),
+                            comment: "",
                         }
                     })
                     .collect(),
@@ -137,7 +148,7 @@ pub fn form(
             .sections
             .iter()
             .map(|s| GroupView {
-                title: s.title.get(lang).to_owned(),
+                title: s.title.get(lang),
                 items: s
                     .items
                     .iter()
@@ -145,27 +156,20 @@ pub fn form(
                         number += 1;
                         let given = answers.get(&item.id);
                         ItemView {
-                            id: item.id.clone(),
+                            id: &item.id,
                             number,
-                            text: item.text.get(lang).to_owned(),
-                            evidence: item.evidence.as_ref().map(|e| e.get(lang).to_owned()),
+                            text: item.text.get(lang),
+                            evidence: item.evidence.as_ref().map(|e| e.get(lang)),
                             optional: false,
                             options: item
                                 .options
                                 .iter()
-                                .map(|o| {
-                                    option(
-                                        &item.id,
-                                        o.id.clone(),
-                                        o.label.get(lang).to_owned(),
-                                        given,
-                                    )
-                                })
+                                .map(|o| option(&o.id, o.label.get(lang), given))
                                 .collect(),
                             error: error_of(&item.id),
                             comment: answers
                                 .get(&comment_field(&item.id))
-                                .cloned()
+                                .map(String::as_str)
                                 .unwrap_or_default(),
                         }
                     })
@@ -173,25 +177,21 @@ pub fn form(
             })
             .collect(),
     };
-    let mut summary: Vec<(String, String)> = groups
+    let mut summary: Vec<(&str, String)> = groups
         .iter()
         .flat_map(|g| g.items.iter())
-        .filter_map(|i| {
-            i.error
-                .as_ref()
-                .map(|e| (i.id.clone(), format!("{}. {e}", i.number)))
-        })
+        .filter_map(|i| i.error.map(|e| (i.id, format!("{}. {e}", i.number))))
         .collect();
     if problems.is_some_and(|p| p.nothing_to_score) {
-        summary.push((String::new(), t.nothing_to_score.to_owned()));
+        summary.push(("", t.nothing_to_score.to_owned()));
     }
     let checklist = matches!(link.template.instrument, Instrument::Checklist(_));
     let page = FormPage {
         t,
-        title: link.template.title.get(lang).to_owned(),
+        title: link.template.title.get(lang),
         campaign_title: format!("{} ({})", link.campaign.title, link.campaign.period),
-        unit_name: link.unit_name.clone(),
-        token: token.to_owned(),
+        unit_name: &link.unit_name,
+        token,
         intro: if checklist {
             t.checklist_intro
         } else {
