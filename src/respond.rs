@@ -115,7 +115,7 @@ pub fn open_link(
     if !crate::token::looks_valid(token) {
         return Err(LinkError::Unknown);
     }
-    let invitation = invitations::find_by_token_hash(conn, &crate::token::hash(token))?
+    let (invitation, campaign) = invitations::find_with_campaign(conn, &crate::token::hash(token))?
         .ok_or(LinkError::Unknown)?;
     let lang = invitation.lang.clone();
     match invitation.state {
@@ -123,7 +123,6 @@ pub fn open_link(
         InvitationState::Used => return Err(LinkError::AlreadySubmitted { lang }),
         InvitationState::Active => {}
     }
-    let campaign = db::campaigns::get(conn, invitation.campaign_id)?.ok_or(LinkError::Unknown)?;
     let past_closing_day = campaign
         .closes_on
         .is_some_and(|last| last < chrono::Utc::now().date_naive());

@@ -55,7 +55,7 @@ pub struct Campaign {
     pub closes_on: Option<chrono::NaiveDate>,
 }
 
-type CampaignRow = (
+pub(crate) type CampaignRow = (
     i64,
     i64,
     String,

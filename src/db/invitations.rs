@@ -125,14 +125,20 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Invitation>, DbError> {
         .map(Invitation::from))
 }
 
-pub fn find_by_token_hash(conn: &mut DbConn, sha256: &str) -> Result<Option<Invitation>, DbError> {
+/// The invitation a link belongs to, with its campaign, in one query (a form view is a few
+/// round trips, and each one counts under load).
+pub fn find_with_campaign(
+    conn: &mut DbConn,
+    sha256: &str,
+) -> Result<Option<(Invitation, super::campaigns::Campaign)>, DbError> {
+    use super::schema::campaigns;
     Ok(invitation_tokens::table
-        .inner_join(invitations::table)
+        .inner_join(invitations::table.inner_join(campaigns::table))
         .filter(invitation_tokens::token_sha256.eq(sha256))
-        .select(columns())
-        .first::<InvitationRow>(conn)
+        .select((columns(), campaigns::all_columns))
+        .first::<(InvitationRow, super::campaigns::CampaignRow)>(conn)
         .optional()?
-        .map(Invitation::from))
+        .map(|(invitation, campaign)| (Invitation::from(invitation), campaign.into())))
 }
 
 /// Invitations of this person for this unit that still count (active or used).
