@@ -457,3 +457,194 @@ fn the_server_delivers_queued_mail_in_the_background() {
         .ok(&["mail", "status"])
         .starts_with("queued 0, sent 2, failed 0"));
 }
+
+#[test]
+fn failed_attempts_are_retried_five_times_then_fail_with_the_last_error() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\n");
+    let url = format!("smtp://127.0.0.1:{}", free_port());
+    // `--now` ignores the waits (1 min, 5 min, 30 min, 2 h, 12 h) between attempts.
+    for attempt in 1..=5 {
+        let out = send(&db, &url, true);
+        assert!(
+            out.starts_with("0 sent, 0 failed, 1 to retry later"),
+            "attempt {attempt}: {out}"
+        );
+    }
+    let out = send(&db, &url, true);
+    assert!(
+        out.starts_with("0 sent, 1 failed, 0 to retry later"),
+        "{out}"
+    );
+    assert!(
+        out.lines().nth(1) == Some("queued 0, sent 0, failed 1"),
+        "the outbox counts follow: {out}"
+    );
+    let status = db.ok(&["mail", "status"]);
+    let line = status
+        .lines()
+        .find(|l| l.contains("a@example.org"))
+        .expect("the failed message");
+    assert!(
+        line.contains("after 6 attempts, failed:")
+            && line.to_lowercase().contains("connection refused"),
+        "{line}"
+    );
+    // A failed message is never sent again.
+    let sink = SmtpSink::start_on(
+        url.rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0),
+    );
+    assert!(send(&db, &sink.url(), true).starts_with("0 sent"));
+    assert!(sink.messages().is_empty());
+}
+
+#[test]
+fn a_server_refusing_our_account_keeps_every_message_queued() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let sink = SmtpSink::start();
+    sink.refuse_sender(true);
+    // 530 is a permanent code, but about the account, not the recipients: failing every
+    // message for it would empty the outbox over one wrong password.
+    let out = send(&db, &sink.url(), false);
+    assert!(
+        out.starts_with("0 sent, 0 failed, 2 to retry later"),
+        "{out}"
+    );
+    let status = db.ok(&["mail", "status"]);
+    assert!(status.starts_with("queued 2, sent 0, failed 0"), "{status}");
+    assert!(
+        status.contains("530") && status.contains("Authentication required"),
+        "{status}"
+    );
+    sink.refuse_sender(false);
+    assert!(send(&db, &sink.url(), true).starts_with("2 sent, 0 failed"));
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[test]
+fn without_an_smtp_server_messages_become_eml_files() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let folder = db.path("mail-out");
+    let out = db.ok_with(&["mail", "send"], &[("KINERJA_MAIL_DIR", &folder)]);
+    assert!(
+        out.starts_with("2 sent, 0 failed, 0 to retry later (via folder"),
+        "{out}"
+    );
+    let files: Vec<String> = std::fs::read_dir(&folder)
+        .expect("mail folder")
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).expect("eml"))
+        .collect();
+    assert_eq!(files.len(), 2);
+    for eml in &files {
+        assert!(eml.contains("multipart/alternative"), "{eml}");
+        assert!(
+            eml.contains("text/plain; charset=utf-8") && eml.contains("text/html; charset=utf-8")
+        );
+        assert!(eml.contains("Message-ID: <") && eml.contains("@kinerja.local>"));
+        assert!(eml.contains("/r/"), "the link is in the file");
+    }
+    assert_eq!(
+        db.ok(&["mail", "status"]).lines().next(),
+        Some("queued 0, sent 2, failed 0")
+    );
+}
+
+#[test]
+fn a_bad_address_is_refused_when_queued_and_named() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let mut conn = db.conn();
+    let message = kinerja::mail::OutgoingMessage {
+        kind: kinerja::mail::MessageKind::Summary,
+        campaign_id: Some(campaign),
+        invitation_id: None,
+        to: "kepala at example.go.id".to_owned(),
+        subject: "s".to_owned(),
+        text: "t".to_owned(),
+        html: "<p>t</p>".to_owned(),
+    };
+    let err = kinerja::mail::enqueue(&mut conn, &message).expect_err("not an address");
+    assert!(
+        err.to_string()
+            .starts_with("'kepala at example.go.id' is not an email address"),
+        "{err}"
+    );
+    assert_eq!(db.count("outbox"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sender_loop_stops_gracefully_between_passes() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let sink = SmtpSink::start();
+    let url = kinerja::db::DatabaseUrl::parse(&db.url).expect("URL");
+    let pool = kinerja::db::pool(&url, 2).expect("pool");
+    let mailer = kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
+        .expect("mailer");
+    let sender = kinerja::mail::spawn_sender(
+        pool,
+        std::sync::Arc::new(mailer),
+        std::time::Duration::from_secs(3600),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sink.messages().len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sink.messages().len(), 2);
+    // Asleep for an hour, it still stops at once.
+    let stopping = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(5), sender.stop())
+        .await
+        .expect("the sender stops promptly");
+    assert!(stopping.elapsed() < std::time::Duration::from_secs(5));
+    assert!(db
+        .ok(&["mail", "status"])
+        .starts_with("queued 0, sent 2, failed 0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_senders_in_one_process_share_the_outbox_without_doubles() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let lines: String = (0..300).map(|i| format!("q{i}@example.org,A\n")).collect();
+    invite(&db, campaign, &lines);
+    let sink = SmtpSink::start();
+    let url = kinerja::db::DatabaseUrl::parse(&db.url).expect("URL");
+    let pool = kinerja::db::pool(&url, 8).expect("pool");
+    let senders: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = pool.clone();
+            let mailer =
+                kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
+                    .expect("mailer");
+            tokio::spawn(async move {
+                kinerja::mail::send_due(&pool, std::sync::Arc::new(mailer), false).await
+            })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for sender in senders {
+        reports.push(sender.await.expect("task").expect("pass"));
+    }
+    assert!(
+        reports.iter().filter(|r| r.sent > 0).count() >= 2,
+        "the senders shared the work: {reports:?}"
+    );
+    assert_eq!(reports.iter().map(|r| r.sent).sum::<usize>(), 300);
+    let messages = sink.messages();
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    assert_eq!((messages.len(), ids.len()), (300, 300), "{reports:?}");
+}

@@ -12,9 +12,10 @@ pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     // The SMTP connection pool lives (and is dropped) inside the runtime.
+    let sender_pool = pool.clone();
     runtime.block_on(async move {
         let mailer = Arc::new(Mailer::from_env()?);
-        let report = mail::send_due(&pool, mailer.clone(), now).await?;
+        let report = mail::send_due(&sender_pool, mailer.clone(), now).await?;
         println!(
             "{} sent, {} failed, {} to retry later (via {})",
             report.sent,
@@ -22,11 +23,13 @@ pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
             report.retrying,
             mailer.description()
         );
-        Ok(())
-    })
+        anyhow::Ok(())
+    })?;
+    let mut conn = pool.get()?;
+    print_counts(&mut conn, None)
 }
 
-pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
+fn print_counts(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
     let counts = db::outbox::counts(conn, campaign)?;
     let count = |status: &str| {
         counts
@@ -41,6 +44,11 @@ pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
         count("sent"),
         count("failed")
     );
+    Ok(())
+}
+
+pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
+    print_counts(conn, campaign)?;
     for trouble in db::outbox::troubles(conn, campaign)? {
         let when = if trouble.status == "failed" {
             "failed".to_owned()

@@ -50,15 +50,11 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
             .then(crate::mail::Mailer::from_env)
             .transpose()?
             .map(std::sync::Arc::new);
-        if let Some(mailer) = mailer {
+        let sender = mailer.map(|mailer| {
             tracing::info!(via = mailer.description(), "mail sender running");
-            actix_web::rt::spawn(crate::mail::run_sender(
-                sender_pool,
-                mailer,
-                Duration::from_secs(mail_interval),
-            ));
-        }
-        crate::web::serve(pool, config, |addresses| {
+            crate::mail::spawn_sender(sender_pool, mailer, Duration::from_secs(mail_interval))
+        });
+        let served = crate::web::serve(pool, config, |addresses| {
             let address = addresses
                 .first()
                 .map(ToString::to_string)
@@ -76,7 +72,12 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
             println!("listening on http://{address}");
             let _ = std::io::stdout().flush();
         })
-        .await?;
+        .await;
+        // The group of messages in flight is delivered and recorded before the process ends.
+        if let Some(sender) = sender {
+            sender.stop().await;
+        }
+        served?;
         anyhow::Ok(())
     })?;
     Ok(())

@@ -52,19 +52,23 @@ pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<i64, DbError> 
         .get_result(conn)?)
 }
 
-/// Claims up to `limit` queued messages due by `due_by` for `lease`: no other sender (thread,
-/// process or instance) gets them until the lease runs out. PostgreSQL skips rows another
-/// sender is claiming at the same moment (`FOR UPDATE SKIP LOCKED`); SQLite serialises claims
-/// with its write lock.
+/// Claims up to `limit` queued messages due by `due_by` with an id above `after` (a pass
+/// moves forward, so it tries each message at most once), for `lease`: no other sender
+/// (thread, process or instance) gets them until the lease runs out. PostgreSQL skips rows
+/// another sender is claiming at the same moment (`FOR UPDATE SKIP LOCKED`); SQLite
+/// serialises claims with its write lock (`BEGIN IMMEDIATE`), so the select and the update
+/// of one claim see no other writer in between.
 pub fn claim(
     conn: &mut DbConn,
     due_by: NaiveDateTime,
+    after: i64,
     lease: chrono::Duration,
     limit: i64,
 ) -> Result<Vec<Claimed>, DbError> {
     let now = super::now();
     write_tx(conn, |conn| {
         let due = outbox::table
+            .filter(outbox::id.gt(after))
             .filter(outbox::status.eq("queued"))
             .filter(outbox::next_attempt_at.le(due_by))
             .filter(

@@ -16,7 +16,7 @@ use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, Tokio1Executor};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{DbConn, DbError};
 
-pub use sender::{run_sender, send_due, SendReport};
+pub use sender::{run_sender, send_due, spawn_sender, SendReport, SenderHandle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -31,6 +31,8 @@ pub enum MailError {
         path: String,
         source: std::io::Error,
     },
+    #[error("KINERJA_SMTP_CONNECTIONS '{0}' must be a whole number from 1 to 256")]
+    Connections(String),
     #[error("the mail sender stopped: {0}")]
     Task(String),
     #[error(transparent)]
@@ -100,10 +102,30 @@ pub struct Mailer {
     from: Mailbox,
     transport: Transport,
     description: String,
+    /// Deliveries in flight at once (SMTP connections kept open).
+    parallel: usize,
 }
 
-/// How long one SMTP conversation may take before the attempt counts as failed.
+/// How long one SMTP read or write may take before the attempt counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Deliveries in flight at once unless `KINERJA_SMTP_CONNECTIONS` says otherwise. lettre
+/// leaves Nagle's algorithm on, so each message waits about 40 ms for a delayed
+/// acknowledgement after its body: throughput comes from parallel connections.
+const DEFAULT_CONNECTIONS: usize = 32;
+const MAX_CONNECTIONS: usize = 256;
+
+fn connections_from_env() -> Result<usize, MailError> {
+    match std::env::var("KINERJA_SMTP_CONNECTIONS") {
+        Err(_) => Ok(DEFAULT_CONNECTIONS),
+        Ok(value) if value.trim().is_empty() => Ok(DEFAULT_CONNECTIONS),
+        Ok(value) => value
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_CONNECTIONS).contains(n))
+            .ok_or(MailError::Connections(value)),
+    }
+}
 
 impl Mailer {
     /// From `KINERJA_SMTP_URL` (none: a folder, `KINERJA_MAIL_DIR` or `./outbox`) and
@@ -115,7 +137,7 @@ impl Mailer {
             .ok()
             .filter(|u| !u.trim().is_empty());
         let folder = std::env::var("KINERJA_MAIL_DIR").unwrap_or_else(|_| "outbox".to_owned());
-        Mailer::new(&from, smtp.as_deref(), &folder)
+        Ok(Mailer::new(&from, smtp.as_deref(), &folder)?.connections(connections_from_env()?))
     }
 
     /// Checks the mail settings without building a transport (which needs a runtime).
@@ -123,6 +145,7 @@ impl Mailer {
         let from = std::env::var("KINERJA_MAIL_FROM")
             .unwrap_or_else(|_| "Kinerja <kinerja@localhost>".to_owned());
         Mailbox::from_str(&from).map_err(|_| MailError::From(from.clone()))?;
+        connections_from_env()?;
         if let Some(url) = std::env::var("KINERJA_SMTP_URL")
             .ok()
             .filter(|u| !u.trim().is_empty())
@@ -149,6 +172,12 @@ impl Mailer {
                             reason: e.to_string(),
                         })?
                         .timeout(Some(SMTP_TIMEOUT))
+                        // Keep a connection for each delivery in flight: beyond lettre's
+                        // default of 10, every extra one would be opened and closed per group.
+                        .pool_config(
+                            lettre::transport::smtp::PoolConfig::new()
+                                .max_size(MAX_CONNECTIONS as u32),
+                        )
                         .build();
                 (
                     Transport::Smtp(transport),
@@ -172,7 +201,15 @@ impl Mailer {
             from,
             transport,
             description,
+            parallel: DEFAULT_CONNECTIONS,
         })
+    }
+
+    /// How many messages are delivered at once (1 to 256; default 32): each one in flight
+    /// holds an SMTP connection. Lower it for servers that limit concurrent connections.
+    pub fn connections(mut self, parallel: usize) -> Mailer {
+        self.parallel = parallel.clamp(1, MAX_CONNECTIONS);
+        self
     }
 
     pub fn description(&self) -> &str {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{header, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::response::{Category, Detail};
 use lettre::{AsyncTransport, Message};
+use tokio::sync::watch;
 
 use super::{MailError, Mailer, Transport};
 use crate::db::outbox::{self, Claimed};
@@ -17,10 +19,10 @@ use crate::db::{DbError, Pool};
 const RETRY_DELAYS_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
 /// How long a claimed message is reserved for its sender.
 const LEASE_SECONDS: i64 = 300;
-const BATCH: i64 = 100;
-/// Messages in flight at once. lettre leaves Nagle's algorithm on, so each SMTP conversation
-/// waits about 40 ms on delayed acknowledgements; throughput comes from parallel connections.
-pub(crate) const PARALLEL: usize = 32;
+/// The longest one delivery may take, whatever the server does (lettre's own timeout applies
+/// to each read and write, not to the whole conversation). Well inside the lease, so a message
+/// is never claimed by a second sender while the first is still sending it.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SendReport {
@@ -56,8 +58,23 @@ pub async fn send_due(
     mailer: Arc<Mailer>,
     now: bool,
 ) -> Result<SendReport, MailError> {
+    pass(pool, &mailer, now, None).await
+}
+
+/// One pass: claim a group, deliver it, record the outcomes; again until nothing is due or
+/// `stop` says so. A stop takes effect between groups, so nothing stays claimed.
+async fn pass(
+    pool: &Pool,
+    mailer: &Arc<Mailer>,
+    now: bool,
+    stop: Option<&watch::Receiver<bool>>,
+) -> Result<SendReport, MailError> {
     let mut report = SendReport::default();
-    loop {
+    // Claims come in id order; each pass tries a message at most once, even with `now`
+    // (which would otherwise retry a failing message at once until it runs out of attempts).
+    let mut after = 0;
+    let limit = i64::try_from(mailer.parallel).unwrap_or(1);
+    while !stop.is_some_and(|s| *s.borrow()) {
         // A date both backends compare correctly (SQLite compares timestamps as text).
         let due_by = if now {
             chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
@@ -66,55 +83,68 @@ pub async fn send_due(
         } else {
             crate::db::now()
         };
-        let claimed = blocking(pool, move |conn| {
+        let group = blocking(pool, move |conn| {
             outbox::claim(
                 conn,
                 due_by,
+                after,
                 chrono::Duration::seconds(LEASE_SECONDS),
-                BATCH,
+                limit,
             )
         })
         .await?;
-        if claimed.is_empty() {
-            return Ok(report);
+        let Some(last) = group.last() else {
+            break;
+        };
+        after = last.id;
+        // A group is as large as the deliveries allowed in flight (`Mailer::connections`).
+        // Deliver it at once, then record its outcomes in one transaction: one write per group
+        // keeps SQLite's lock free, a crash can repeat at most one group, and the lease only
+        // has to outlast one group.
+        let mut tasks = tokio::task::JoinSet::new();
+        for message in group {
+            let mailer = mailer.clone();
+            tasks.spawn(async move {
+                let result = tokio::time::timeout(DELIVERY_TIMEOUT, deliver(&mailer, &message))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Failure {
+                            permanent: false,
+                            message: format!(
+                                "no answer from the mail server within {} s",
+                                DELIVERY_TIMEOUT.as_secs()
+                            ),
+                        })
+                    });
+                (message, result)
+            });
         }
-        // Deliver a few at once, then record their outcomes in one transaction: one write per
-        // group keeps SQLite's lock free, and a crash can repeat at most one group.
-        for group in claimed.chunks(PARALLEL) {
-            let mut tasks = tokio::task::JoinSet::new();
-            for message in group.iter().cloned() {
-                let mailer = mailer.clone();
-                tasks.spawn(async move {
-                    let result = deliver(&mailer, &message).await;
-                    (message, result)
-                });
-            }
-            let mut outcomes = Vec::with_capacity(group.len());
-            while let Some(done) = tasks.join_next().await {
-                let (message, result) = done.map_err(|e| MailError::Task(e.to_string()))?;
-                outcomes.push(outcome_of(&message, result));
-            }
-            for outcome in &outcomes {
-                tally(&mut report, outcome);
-            }
-            blocking(pool, move |conn| {
-                crate::db::write_tx(conn, |conn| {
-                    for outcome in &outcomes {
-                        match outcome {
-                            Recorded::Sent(id) => outbox::mark_sent(conn, *id)?,
-                            Recorded::Failed {
-                                id,
-                                error,
-                                retry_at,
-                            } => outbox::mark_failed(conn, *id, error, *retry_at)?,
-                        }
+        let mut outcomes = Vec::with_capacity(mailer.parallel);
+        while let Some(done) = tasks.join_next().await {
+            let (message, result) = done.map_err(|e| MailError::Task(e.to_string()))?;
+            outcomes.push(outcome_of(&message, result));
+        }
+        for outcome in &outcomes {
+            tally(&mut report, outcome);
+        }
+        blocking(pool, move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                for outcome in &outcomes {
+                    match outcome {
+                        Recorded::Sent(id) => outbox::mark_sent(conn, *id)?,
+                        Recorded::Failed {
+                            id,
+                            error,
+                            retry_at,
+                        } => outbox::mark_failed(conn, *id, error, *retry_at)?,
                     }
-                    Ok(())
-                })
+                }
+                Ok(())
             })
-            .await?;
-        }
+        })
+        .await?;
     }
+    Ok(report)
 }
 
 enum Recorded {
@@ -132,11 +162,8 @@ fn outcome_of(message: &Claimed, result: Result<(), Failure>) -> Recorded {
     match result {
         Ok(()) => Recorded::Sent(message.id),
         Err(failure) => {
-            let attempt = usize::try_from(message.attempts).unwrap_or(0);
-            let retry_at = (!failure.permanent)
-                .then(|| RETRY_DELAYS_MINUTES.get(attempt))
-                .flatten()
-                .map(|minutes| crate::db::now() + chrono::Duration::minutes(*minutes));
+            let retry_at = retry_delay(message.attempts, failure.permanent)
+                .map(|delay| crate::db::now() + delay);
             tracing::warn!(id = message.id, recipient = %message.recipient, error = %failure.message, "email not delivered");
             Recorded::Failed {
                 id: message.id,
@@ -145,6 +172,18 @@ fn outcome_of(message: &Claimed, result: Result<(), Failure>) -> Recorded {
             }
         }
     }
+}
+
+/// How long to wait after a failed attempt, given the attempts made before it; None: the
+/// message fails for good.
+fn retry_delay(attempts_before: i32, permanent: bool) -> Option<chrono::Duration> {
+    if permanent {
+        return None;
+    }
+    let attempt = usize::try_from(attempts_before).ok()?;
+    RETRY_DELAYS_MINUTES
+        .get(attempt)
+        .map(|minutes| chrono::Duration::minutes(*minutes))
 }
 
 fn tally(report: &mut SendReport, outcome: &Recorded) {
@@ -162,7 +201,7 @@ async fn deliver(mailer: &Mailer, message: &Claimed) -> Result<(), Failure> {
     })?;
     match &mailer.transport {
         Transport::Smtp(smtp) => smtp.send(email).await.map(|_| ()).map_err(|e| Failure {
-            permanent: e.is_permanent(),
+            permanent: rejects_the_message(&e),
             message: smtp_error_text(&e),
         }),
         Transport::Folder(folder) => folder.send(email).await.map(|_| ()).map_err(|e| Failure {
@@ -170,6 +209,19 @@ async fn deliver(mailer: &Mailer, message: &Claimed) -> Result<(), Failure> {
             message: e.to_string(),
         }),
     }
+}
+
+/// A permanent (5xx) answer about this message: its mailbox or content (5x5z: 550 no such
+/// user, 552, 553, 554) or a parameter's syntax (501). Other permanent answers concern the
+/// server or our account (530 and 535 authentication, 500, 502-504 commands, 521): every
+/// message would get them, so they are retried like a server that is down instead of failing
+/// the whole outbox.
+fn rejects_the_message(error: &lettre::transport::smtp::Error) -> bool {
+    error.is_permanent()
+        && error.status().is_some_and(|code| {
+            code.category == Category::MailSystem
+                || (code.category == Category::Syntax && code.detail == Detail::One)
+        })
 }
 
 /// lettre's error with its cause chain, e.g. "permanent error (550): no such user".
@@ -211,11 +263,21 @@ fn build(mailer: &Mailer, message: &Claimed) -> Result<Message, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The background sender of `kinerja serve`: a pass every `interval`, forever. Several
-/// instances may run one each: claims never overlap.
-pub async fn run_sender(pool: Pool, mailer: Arc<Mailer>, interval: Duration) {
+/// The background sender of `kinerja serve`: a pass every `interval` until `stop` turns true
+/// (or its sender is dropped). Several instances may run one each: claims never overlap.
+/// Stopping waits for the group in flight to be delivered and recorded, so nothing is left
+/// claimed. [`spawn_sender`] runs it as a task with a handle to stop it.
+pub async fn run_sender(
+    pool: Pool,
+    mailer: Arc<Mailer>,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
-        match send_due(&pool, mailer.clone(), false).await {
+        if *stop.borrow() {
+            break;
+        }
+        match pass(&pool, &mailer, false, Some(&stop)).await {
             Ok(report) if report != SendReport::default() => {
                 tracing::info!(
                     sent = report.sent,
@@ -227,6 +289,55 @@ pub async fn run_sender(pool: Pool, mailer: Arc<Mailer>, interval: Duration) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "mail sender pass failed"),
         }
-        tokio::time::sleep(interval).await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    tracing::info!("mail sender stopped");
+}
+
+/// A sender loop running as a task; [`SenderHandle::stop`] ends it gracefully.
+#[must_use = "dropping the handle stops the sender"]
+pub struct SenderHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts [`run_sender`] on the current Tokio runtime (an actix-web `System` is one).
+pub fn spawn_sender(pool: Pool, mailer: Arc<Mailer>, interval: Duration) -> SenderHandle {
+    let (stop, signal) = watch::channel(false);
+    let task = tokio::spawn(run_sender(pool, mailer, interval, signal));
+    SenderHandle { stop, task }
+}
+
+impl SenderHandle {
+    /// Asks the loop to stop and waits until the group in flight is delivered and recorded.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "mail sender task ended abnormally");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_attempts_wait_longer_each_time_then_fail() {
+        let waits: Vec<Option<i64>> = (0..7)
+            .map(|before| retry_delay(before, false).map(|d| d.num_minutes()))
+            .collect();
+        assert_eq!(
+            waits,
+            [Some(1), Some(5), Some(30), Some(120), Some(720), None, None]
+        );
+        assert_eq!(retry_delay(0, true), None, "a rejection fails at once");
     }
 }

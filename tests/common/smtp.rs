@@ -68,6 +68,9 @@ pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     rejected: Arc<Mutex<HashSet<String>>>,
+    /// Answer every MAIL FROM with 530 (authentication required), as a server does to a
+    /// sender whose account is not set up.
+    refuse_sender: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
@@ -87,11 +90,13 @@ impl SmtpSink {
             port,
             received: Arc::default(),
             rejected: Arc::default(),
+            refuse_sender: Arc::default(),
             stop: Arc::default(),
         };
-        let (received, rejected, stop) = (
+        let (received, rejected, refuse_sender, stop) = (
             sink.received.clone(),
             sink.rejected.clone(),
+            sink.refuse_sender.clone(),
             sink.stop.clone(),
         );
         std::thread::spawn(move || {
@@ -100,9 +105,10 @@ impl SmtpSink {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (received, rejected) = (received.clone(), rejected.clone());
+                let (received, rejected, refuse_sender) =
+                    (received.clone(), rejected.clone(), refuse_sender.clone());
                 std::thread::spawn(move || {
-                    let _ = session(stream, &received, &rejected);
+                    let _ = session(stream, &received, &rejected, &refuse_sender);
                 });
             }
         });
@@ -118,6 +124,12 @@ impl SmtpSink {
             .lock()
             .expect("lock")
             .insert(address.to_owned());
+    }
+
+    /// While true, every MAIL FROM is answered 530 (a permanent code about our account, not
+    /// about any recipient).
+    pub fn refuse_sender(&self, refuse: bool) {
+        self.refuse_sender.store(refuse, Ordering::SeqCst);
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -136,6 +148,7 @@ fn session(
     stream: TcpStream,
     received: &Mutex<Vec<Received>>,
     rejected: &Mutex<HashSet<String>>,
+    refuse_sender: &AtomicBool,
 ) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
@@ -151,6 +164,8 @@ fn session(
         let command = line.trim_end().to_ascii_uppercase();
         if command.starts_with("EHLO") {
             out.write_all(b"250-sink\r\n250 8BITMIME\r\n")?;
+        } else if command.starts_with("MAIL FROM") && refuse_sender.load(Ordering::SeqCst) {
+            out.write_all(b"530 5.7.0 Authentication required\r\n")?;
         } else if command.starts_with("MAIL FROM") || command.starts_with("RSET") {
             to.clear();
             out.write_all(b"250 OK\r\n")?;
