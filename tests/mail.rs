@@ -369,24 +369,44 @@ fn summaries_show_the_figures_of_kinerja_results() {
         .iter()
         .find(|m| m.to == ["organizer@example.go.id"])
         .expect("ranking")
-        .joined();
+        .joined()
+        .replace("\r\n", "\n");
     for unit in results["units"]
         .as_array()
         .expect("units")
         .iter()
         .filter(|u| u["suppressed"] == false)
     {
+        // rank, unit, n, score, 95% CI and each dimension's mean, as the plain-text row.
+        let dimensions: Vec<String> = unit["dimensions"]
+            .as_array()
+            .expect("dimensions")
+            .iter()
+            .map(|d| {
+                if d["mean"].is_null() {
+                    "-".to_owned()
+                } else {
+                    two(&d["mean"])
+                }
+            })
+            .collect();
+        assert_eq!(dimensions.len(), 5, "the five SFO principles");
         let row = format!(
-            "{}  {} ({})  {}  {}",
+            "{}  {} ({})  {}  {}  {}–{}  {}\n",
             unit["rank"],
             unit["name"].as_str().unwrap_or(""),
             unit["code"].as_str().unwrap_or(""),
             unit["n"],
-            two(&unit["score"])
+            two(&unit["score"]),
+            two(&unit["ci95"][0]),
+            two(&unit["ci95"][1]),
+            dimensions.join("  ")
         );
-        assert!(ranking.contains(&row), "missing «{row}»");
+        assert!(ranking.contains(&row), "missing «{row}» in {ranking}");
     }
-    assert!(ranking.contains("Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  not shown"));
+    assert!(ranking.contains(
+        "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
+    ));
 
     let find = |results: &serde_json::Value, code: &str| {
         results["units"]
@@ -588,7 +608,7 @@ async fn the_sender_loop_stops_gracefully_between_passes() {
     invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
     let sink = SmtpSink::start();
     let url = kinerja::db::DatabaseUrl::parse(&db.url).expect("URL");
-    let pool = kinerja::db::pool(&url, 2).expect("pool");
+    let pool = kinerja::db::pool(&url, 1).expect("pool");
     let mailer = kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
         .expect("mailer");
     let sender = kinerja::mail::spawn_sender(
@@ -620,10 +640,11 @@ async fn four_senders_in_one_process_share_the_outbox_without_doubles() {
     invite(&db, campaign, &lines);
     let sink = SmtpSink::start();
     let url = kinerja::db::DatabaseUrl::parse(&db.url).expect("URL");
-    let pool = kinerja::db::pool(&url, 8).expect("pool");
+    // A pool of one connection per sender, as separate instances would have (and no pool
+    // still opening connections in the background when the test ends).
     let senders: Vec<_> = (0..4)
         .map(|_| {
-            let pool = pool.clone();
+            let pool = kinerja::db::pool(&url, 1).expect("pool");
             let mailer =
                 kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
                     .expect("mailer");
@@ -647,4 +668,63 @@ async fn four_senders_in_one_process_share_the_outbox_without_doubles() {
         .filter_map(|m| m.header("Message-ID"))
         .collect();
     assert_eq!((messages.len(), ids.len()), (300, 300), "{reports:?}");
+}
+
+#[test]
+fn summaries_escape_names_in_html_and_draw_bars_without_scripts_or_images() {
+    let db = TestDb::new();
+    let campaign = db.campaign(
+        "code,name,parent_code,head_email\nROOT,Organisation,,\nA,<script>alert(1)</script> & Co,ROOT,head.a@example.org\nB,Unit B,ROOT,\n",
+        CLIMATE,
+        &["--min-responses", "1"],
+    );
+    let answers = db.write(
+        "answers.csv",
+        "unit,clarity-goals,clarity-role,clarity-confused,support-manager,support-tools\nA,4,4,2,3,\nA,5,3,1,4,4\nB,2,2,4,2,2\n",
+    );
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign.to_string(),
+        &answers.display().to_string(),
+    ]);
+    db.ok(&[
+        "summary",
+        "send",
+        "--campaign",
+        &campaign.to_string(),
+        "--to",
+        "org@example.org",
+        "--unit-heads",
+    ]);
+    let sink = SmtpSink::start();
+    assert!(send(&db, &sink.url(), false).starts_with("2 sent"));
+    for message in sink.messages() {
+        let data = message.joined();
+        let html = data
+            .split("Content-Type: text/html")
+            .nth(1)
+            .expect("an HTML part");
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; Co")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"),
+            "{html}"
+        );
+        assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<svg"));
+    }
+    let page = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.to == ["head.a@example.org"])
+        .expect("the head's page")
+        .joined();
+    // Clarity: respondents' means 4 and 4.33 (the confusing-priorities item reversed, 6 - x),
+    // so 4.17 on a 1-5 scale fills (4.17 - 1) / (5 - 1) = 79% of its bar, and the rest 21%.
+    assert!(page.contains("Clarity: 4.17"), "{page}");
+    assert!(
+        page.contains("<td width=\"79%\" height=\"14\" bgcolor=\"#0b5394\"")
+            && page.contains("<td width=\"21%\" height=\"14\" bgcolor=\"#e3e8ef\""),
+        "{page}"
+    );
 }

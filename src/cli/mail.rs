@@ -6,7 +6,10 @@ use crate::db::{self, DatabaseUrl, DbConn};
 use crate::mail::{self, Mailer};
 
 pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
-    let pool = db::pool(url, 4)?;
+    // One connection: a pass uses the database one step at a time. A larger pool would open
+    // its other connections in background threads, and a PostgreSQL connection still opening
+    // (TLS negotiation) when this short command exits crashes in OpenSSL's exit handlers.
+    let pool = db::pool(url, 1)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

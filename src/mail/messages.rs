@@ -188,7 +188,7 @@ pub fn ranking(results: &CampaignResults, to: &str) -> OutgoingMessage {
             unit: format!("{} ({})", u.name, u.code),
             n: u.n,
             score: if u.suppressed {
-                "not shown".to_owned()
+                format!("fewer than {} responses: not shown", c.min_responses)
             } else {
                 two(u.score)
             },
