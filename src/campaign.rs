@@ -34,12 +34,6 @@ pub enum CampaignError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for CampaignError {
-    fn from(e: diesel::result::Error) -> Self {
-        CampaignError::Db(e.into())
-    }
-}
-
 /// What an organizer asks for with `campaign create`.
 pub struct CampaignRequest<'a> {
     pub template_key: &'a str,

@@ -39,12 +39,6 @@ pub enum LinkError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for LinkError {
-    fn from(e: diesel::result::Error) -> Self {
-        LinkError::Db(e.into())
-    }
-}
-
 /// Parsed templates by stored id, and unit names by campaign. A template that a campaign uses
 /// never changes, nor does a campaign's snapshot of its units, so entries never go stale; this
 /// saves parsing TOML, and a query, on every page view.

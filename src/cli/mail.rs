@@ -9,7 +9,7 @@ pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
     // One connection: a pass uses the database one step at a time. A larger pool would open
     // its other connections in background threads, and a PostgreSQL connection still opening
     // (TLS negotiation) when this short command exits crashes in OpenSSL's exit handlers.
-    let pool = db::pool(url, 1)?;
+    let pool = db::Pool::open(url, 1)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

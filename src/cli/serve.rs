@@ -22,7 +22,7 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
     else {
         return Ok(());
     };
-    let pool = db::pool(url, pool_size)?;
+    let pool = db::Pool::open(url, pool_size)?;
     // Checked before anything starts; built again inside the runtime, which an SMTP pool needs.
     if mail_interval > 0 {
         crate::mail::Mailer::check_env()?;

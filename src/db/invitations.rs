@@ -105,6 +105,32 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<i64, DbError> {
     Ok(id)
 }
 
+/// Unused invitations of the campaign not reminded since `quiet_since`, in id order.
+pub fn due_for_reminder(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    quiet_since: chrono::NaiveDateTime,
+) -> Result<Vec<i64>, DbError> {
+    Ok(invitations::table
+        .filter(invitations::campaign_id.eq(campaign_id))
+        .filter(invitations::state.eq(InvitationState::Active.as_str()))
+        .filter(
+            invitations::reminded_at
+                .is_null()
+                .or(invitations::reminded_at.le(quiet_since)),
+        )
+        .order(invitations::id)
+        .select(invitations::id)
+        .load(conn)?)
+}
+
+pub fn mark_reminded(conn: &mut DbConn, id: i64, at: chrono::NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(invitations::table.find(id))
+        .set(invitations::reminded_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Gives the invitation one more valid link.
 pub fn add_token(conn: &mut DbConn, invitation_id: i64, token_sha256: &str) -> Result<(), DbError> {
     diesel::insert_into(invitation_tokens::table)

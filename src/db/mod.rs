@@ -6,12 +6,15 @@
 pub mod campaigns;
 pub mod invitations;
 pub mod outbox;
+pub mod pool;
 pub mod responses;
 pub mod schema;
 pub mod templates;
 pub mod units;
 
 use std::fmt;
+
+pub use pool::{ping, Access, Backend, Pool, PooledConn};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -47,6 +50,8 @@ pub enum DbError {
     Migration(String),
     #[error("no database connection: {0}")]
     Pool(String),
+    #[error("the {0} just written is missing")]
+    Missing(&'static str),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
 }
@@ -147,46 +152,6 @@ pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
     }
 }
 
-/// Opens pooled connections on demand: the scheme decides the backend, so a PostgreSQL that is
-/// down reports libpq's own error rather than a generic "invalid URL" after a long wait.
-pub struct DbManager {
-    url: DatabaseUrl,
-}
-
-impl r2d2::ManageConnection for DbManager {
-    type Connection = DbConn;
-    type Error = DbError;
-
-    fn connect(&self) -> Result<DbConn, DbError> {
-        open(&self.url)
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
-        Ok(conn.batch_execute("SELECT 1")?)
-    }
-
-    /// Diesel marks a connection broken when a query failed at the connection level (or a
-    /// transaction could not be closed); r2d2 then drops it instead of lending it again.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        diesel::r2d2::R2D2Connection::is_broken(conn)
-    }
-}
-
-pub type Pool = r2d2::Pool<DbManager>;
-
-/// A connection pool; the schema is migrated first, through one direct connection, so that a
-/// database that cannot be reached fails here with its real error.
-pub fn pool(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
-    connect(url)?;
-    Ok(r2d2::Pool::builder()
-        .max_size(size)
-        .connection_timeout(std::time::Duration::from_secs(10))
-        // A `SELECT 1` on every checkout is one more round trip per request (measured: 15% of
-        // PostgreSQL form throughput); broken connections are caught by `has_broken` instead.
-        .test_on_check_out(false)
-        .build_unchecked(DbManager { url: url.clone() }))
-}
-
 /// Runs pending migrations. On PostgreSQL several instances may start at once, so the run is
 /// serialised with an advisory lock (diesel_migrations takes none).
 pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
@@ -224,21 +189,24 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
 
 /// Runs `f` in a write transaction. SQLite gets `BEGIN IMMEDIATE`: a deferred transaction that
 /// reads first and writes later fails with "database is locked" under concurrency instead of
-/// waiting for the lock.
+/// waiting for the lock. Any error type that a [`DbError`] converts into works, so callers
+/// never see diesel's own error.
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<DbError>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
-    }
+    let begun = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn),
+    };
+    begun.map_err(DbError::from)?;
     match f(conn) {
         Ok(value) => {
-            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(DbError::from)?;
             Ok(value)
         }
         Err(error) => {

@@ -29,6 +29,16 @@ pub fn all(conn: &mut DbConn) -> Result<Vec<Unit>, DbError> {
         .load(conn)?)
 }
 
+/// Unit code -> the head's address, for the units that have one.
+pub fn head_emails(conn: &mut DbConn) -> Result<HashMap<String, String>, DbError> {
+    Ok(units::table
+        .filter(units::head_email.is_not_null())
+        .select((units::code, units::head_email.assume_not_null()))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// What an import wants a unit to look like.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitSpec {

@@ -179,7 +179,7 @@ pub fn invite(
             )?;
             if let Some(context) = &mailing {
                 let invitation = invitations::get(conn, invitation_id)?
-                    .ok_or(diesel::result::Error::NotFound)?;
+                    .ok_or(crate::db::DbError::Missing("invitation"))?;
                 context
                     .enqueue_link(conn, MessageKind::Invitation, &invitation, &token.token)
                     .map_err(|e| ImportError::Mail(e.to_string()))?;

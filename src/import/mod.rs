@@ -231,12 +231,6 @@ pub enum ImportError {
     Db(#[from] crate::db::DbError),
 }
 
-impl From<diesel::result::Error> for ImportError {
-    fn from(e: diesel::result::Error) -> Self {
-        ImportError::Db(e.into())
-    }
-}
-
 impl From<InputIssues> for ImportError {
     fn from(issues: InputIssues) -> Self {
         ImportError::Input(issues)

@@ -3,14 +3,11 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
-
 use super::messages::{ranking, unit_page, LinkMail};
 use super::{enqueue, MailError, MessageKind};
 use crate::campaign::CampaignError;
 use crate::db::campaigns::{Campaign, CampaignStatus};
 use crate::db::invitations::{self, Invitation};
-use crate::db::schema::{invitations as inv, units};
 use crate::db::{self, write_tx, DbConn};
 use crate::template::{Kind, Lang, Template};
 
@@ -24,12 +21,6 @@ pub enum OutreachError {
     Results(#[from] crate::results::ResultsError),
     #[error(transparent)]
     Db(#[from] db::DbError),
-}
-
-impl From<diesel::result::Error> for OutreachError {
-    fn from(e: diesel::result::Error) -> Self {
-        OutreachError::Db(e.into())
-    }
 }
 
 /// What link emails of one campaign need to know.
@@ -118,17 +109,7 @@ pub fn remind(
     let now = db::now();
     let quiet_since = now - chrono::Duration::days(i64::from(min_days));
     write_tx(conn, |conn| {
-        let due: Vec<i64> = inv::table
-            .filter(inv::campaign_id.eq(campaign_id))
-            .filter(inv::state.eq("active"))
-            .filter(
-                inv::reminded_at
-                    .is_null()
-                    .or(inv::reminded_at.le(quiet_since)),
-            )
-            .order(inv::id)
-            .select(inv::id)
-            .load(conn)?;
+        let due = invitations::due_for_reminder(conn, campaign_id, quiet_since)?;
         for id in &due {
             let Some(invitation) = invitations::get(conn, *id)? else {
                 continue;
@@ -136,9 +117,7 @@ pub fn remind(
             let token = crate::token::generate();
             invitations::add_token(conn, *id, &token.sha256)?;
             context.enqueue_link(conn, MessageKind::Reminder, &invitation, &token.token)?;
-            diesel::update(inv::table.find(*id))
-                .set(inv::reminded_at.eq(now))
-                .execute(conn)?;
+            invitations::mark_reminded(conn, *id, now)?;
         }
         Ok(due.len())
     })
@@ -162,12 +141,7 @@ pub fn send_summary(
     let results = crate::results::compute(conn, campaign_id)?;
     let previous = previous_results(conn, &results)?;
     let heads: HashMap<String, String> = if unit_heads {
-        units::table
-            .filter(units::head_email.is_not_null())
-            .select((units::code, units::head_email.assume_not_null()))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect()
+        db::units::head_emails(conn)?
     } else {
         HashMap::new()
     };

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::{MailError, Mailer, Transport};
 use crate::db::outbox::{self, Claimed};
-use crate::db::{DbError, Pool};
+use crate::db::{Access, DbError, Pool};
 
 /// Waits after the 1st, 2nd, ... failed attempt; after the last, the message fails.
 const RETRY_DELAYS_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
@@ -38,18 +38,12 @@ struct Failure {
     message: String,
 }
 
+/// Outbox bookkeeping writes (claims, outcomes), so it queues as a writer.
 async fn blocking<T: Send + 'static>(
     pool: &Pool,
     work: impl FnOnce(&mut crate::db::DbConn) -> Result<T, DbError> + Send + 'static,
 ) -> Result<T, MailError> {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
-        work(&mut conn)
-    })
-    .await
-    .map_err(|e| MailError::Task(e.to_string()))?
-    .map_err(MailError::from)
+    Ok(pool.run(Access::Write, work).await?)
 }
 
 /// Sends every message that is due (all queued ones with `now`), until none is left.

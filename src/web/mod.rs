@@ -15,10 +15,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use diesel::connection::SimpleConnection;
 use serde::Deserialize;
 
-use crate::db::Pool;
+use crate::db::{Access, DbError, Pool};
 use crate::respond::{self, LinkError, RawAnswers, Submitted, TemplateCache};
 use crate::template::Lang;
 use i18n::{texts, Texts};
@@ -41,16 +40,9 @@ pub struct ServerConfig {
 }
 
 struct AppState {
+    /// Owns the order in which requests get connections and the SQLite writer queue.
     pool: Pool,
-    /// One permit per pooled connection, handed out first come, first served. r2d2 gives a
-    /// freed connection to whichever thread asks next, so under load a request could lose that
-    /// race again and again for seconds; waiting here keeps the order of arrival.
-    db_slots: Arc<tokio::sync::Semaphore>,
-    /// SQLite takes one writer at a time, and a writer that finds the lock taken polls for it
-    /// with sleeps of up to 100 ms (busy_timeout). Writes of this process queue here instead,
-    /// in order; another process writing still meets the busy timeout. None on PostgreSQL.
-    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
-    templates: TemplateCache,
+    templates: Arc<TemplateCache>,
     limiter: RateLimiter,
     public_origin: String,
     trust_proxy: bool,
@@ -60,10 +52,12 @@ struct AppState {
 enum WebError {
     #[error(transparent)]
     Link(#[from] LinkError),
-    #[error("no database connection: {0}")]
-    Pool(#[from] r2d2::Error),
-    #[error("blocking task failed: {0}")]
-    Blocking(String),
+}
+
+impl From<DbError> for WebError {
+    fn from(e: DbError) -> Self {
+        WebError::Link(LinkError::Db(e))
+    }
 }
 
 /// Binds, reports the bound address (the port may have been 0), and serves until SIGINT or
@@ -73,14 +67,9 @@ pub async fn serve(
     config: ServerConfig,
     on_listen: impl FnOnce(&[SocketAddr]),
 ) -> std::io::Result<()> {
-    let sqlite = pool
-        .get_timeout(Duration::from_secs(10))
-        .is_ok_and(|conn| matches!(*conn, crate::db::DbConn::Sqlite(_)));
     let state = web::Data::new(AppState {
-        db_slots: Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
-        sqlite_writer: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
         pool,
-        templates: TemplateCache::default(),
+        templates: Arc::new(TemplateCache::default()),
         limiter: RateLimiter::new(config.limits),
         public_origin: origin_of(&config.public_url),
         trust_proxy: config.trust_proxy,
@@ -240,27 +229,7 @@ fn request_lang(req: &HttpRequest, fallback: Option<&str>) -> Lang {
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let started = Instant::now();
-    let limit = Duration::from_secs(2);
-    let slot = tokio::time::timeout(limit, state.db_slots.clone().acquire_owned()).await;
-    let reachable = match slot {
-        Ok(Ok(slot)) => web::block(move || {
-            let _slot = slot;
-            state
-                .pool
-                .get_timeout(
-                    limit
-                        .saturating_sub(started.elapsed())
-                        .max(Duration::from_millis(1)),
-                )
-                .ok()
-                .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
-        })
-        .await
-        .unwrap_or(false),
-        _ => false,
-    };
-    if reachable {
+    if state.pool.ping(Duration::from_secs(2)).await {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
         HttpResponse::ServiceUnavailable()
@@ -292,39 +261,17 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     )
 }
 
-/// Whether blocking work writes (on SQLite, writers take turns).
-#[derive(Clone, Copy, PartialEq)]
-enum Access {
-    Read,
-    Write,
-}
-
-/// Runs blocking database work off the async workers, once a pooled connection is free (and,
-/// for a write on SQLite, once earlier writes are done). The turn is held until the work ends,
-/// even if the client goes away meanwhile.
+/// Runs blocking database work through the pool, with the parsed-template cache at hand.
 async fn blocking<T: Send + 'static>(
     state: &web::Data<AppState>,
     access: Access,
     work: impl FnOnce(&mut crate::db::DbConn, &TemplateCache) -> Result<T, LinkError> + Send + 'static,
 ) -> Result<T, WebError> {
-    let writer = match (&state.sqlite_writer, access) {
-        (Some(writer), Access::Write) => Some(writer.clone().lock_owned().await),
-        _ => None,
-    };
-    let slot = state
-        .db_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| WebError::Blocking(e.to_string()))?;
-    let state = state.clone();
-    web::block(move || {
-        let _turn = (writer, slot);
-        let mut conn = state.pool.get()?;
-        Ok(work(&mut conn, &state.templates)?)
-    })
-    .await
-    .unwrap_or_else(|e| Err(WebError::Blocking(e.to_string())))
+    let templates = state.templates.clone();
+    Ok(state
+        .pool
+        .run(access, move |conn| work(conn, &templates))
+        .await?)
 }
 
 /// The page for a link that cannot be answered (or a failure), in the right language.
@@ -379,9 +326,7 @@ fn link_error_page(
                 Some(title.clone()),
             )
         }
-        WebError::Link(LinkError::Template(_) | LinkError::Db(_))
-        | WebError::Pool(_)
-        | WebError::Blocking(_) => {
+        WebError::Link(LinkError::Template(_) | LinkError::Db(_)) => {
             tracing::error!(%error, "respondent request failed");
             let t = texts(request_lang(req, form_lang));
             page(
