@@ -608,7 +608,7 @@ async fn the_sender_loop_stops_gracefully_between_passes() {
     invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
     let sink = SmtpSink::start();
     let url = kinerja::db::DatabaseUrl::parse(&db.url).expect("URL");
-    let pool = kinerja::db::pool(&url, 1).expect("pool");
+    let pool = kinerja::db::Pool::open(&url, 1).expect("pool");
     let mailer = kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
         .expect("mailer");
     let sender = kinerja::mail::spawn_sender(
@@ -644,7 +644,7 @@ async fn four_senders_in_one_process_share_the_outbox_without_doubles() {
     // still opening connections in the background when the test ends).
     let senders: Vec<_> = (0..4)
         .map(|_| {
-            let pool = kinerja::db::pool(&url, 1).expect("pool");
+            let pool = kinerja::db::Pool::open(&url, 1).expect("pool");
             let mailer =
                 kinerja::mail::Mailer::new("Kinerja <k@example.org>", Some(&sink.url()), "unused")
                     .expect("mailer");
