@@ -1,6 +1,7 @@
 //! Campaign operations: creating one from a template and a set of units, opening and closing it,
 //! and the checks every path that stores responses goes through.
 
+use crate::db::CampaignId;
 use std::collections::HashSet;
 
 use crate::db::campaigns::{Campaign, CampaignStatus, NewCampaign};
@@ -11,7 +12,7 @@ use crate::template::{Kind, Template};
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
     #[error("campaign {0} does not exist")]
-    Unknown(i64),
+    Unknown(CampaignId),
     #[error("template '{key}'{} is not imported; run `kinerja template import FILE` first", version.map(|v| format!(" version {v}")).unwrap_or_default())]
     UnknownTemplate { key: String, version: Option<i32> },
     #[error("unknown unit{} {}; run `kinerja units import FILE.csv` first", if .0.len() > 1 { "s" } else { "" }, .0.join(", "))]
@@ -25,9 +26,9 @@ pub enum CampaignError {
     #[error(
         "campaign {0} is closed and accepts no responses; `kinerja campaign open {0}` reopens it"
     )]
-    Closed(i64),
+    Closed(CampaignId),
     #[error("campaign {0} is not open yet; `kinerja campaign open {0}` opens it")]
-    NotOpen(i64),
+    NotOpen(CampaignId),
     #[error(transparent)]
     Template(#[from] TemplateStoreError),
     #[error(transparent)]
@@ -58,7 +59,7 @@ pub fn default_min_responses(kind: Kind) -> i64 {
     }
 }
 
-pub fn create(conn: &mut DbConn, request: &CampaignRequest) -> Result<i64, CampaignError> {
+pub fn create(conn: &mut DbConn, request: &CampaignRequest) -> Result<CampaignId, CampaignError> {
     if request.period.trim().is_empty() {
         return Err(CampaignError::Empty("--period"));
     }
@@ -130,11 +131,15 @@ fn select_units<'u>(
         .collect())
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Campaign, CampaignError> {
+pub fn get(conn: &mut DbConn, id: CampaignId) -> Result<Campaign, CampaignError> {
     db::campaigns::get(conn, id)?.ok_or(CampaignError::Unknown(id))
 }
 
-pub fn set_status(conn: &mut DbConn, id: i64, status: CampaignStatus) -> Result<(), CampaignError> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: CampaignId,
+    status: CampaignStatus,
+) -> Result<(), CampaignError> {
     write_tx(conn, |conn| {
         get(conn, id)?;
         Ok(db::campaigns::set_status(conn, id, status)?)
@@ -142,7 +147,7 @@ pub fn set_status(conn: &mut DbConn, id: i64, status: CampaignStatus) -> Result<
 }
 
 /// The campaign, unless it is closed: links may be sent before a campaign opens.
-pub fn accepting_invitations(conn: &mut DbConn, id: i64) -> Result<Campaign, CampaignError> {
+pub fn accepting_invitations(conn: &mut DbConn, id: CampaignId) -> Result<Campaign, CampaignError> {
     let campaign = get(conn, id)?;
     if campaign.status == CampaignStatus::Closed {
         return Err(CampaignError::Closed(id));
@@ -153,7 +158,7 @@ pub fn accepting_invitations(conn: &mut DbConn, id: i64) -> Result<Campaign, Cam
 /// The campaign and its template, if it accepts responses now.
 pub fn accepting_responses(
     conn: &mut DbConn,
-    id: i64,
+    id: CampaignId,
 ) -> Result<(Campaign, Template), CampaignError> {
     let campaign = get(conn, id)?;
     match campaign.status {

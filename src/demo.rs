@@ -4,6 +4,7 @@
 //! Responses are simulated with a fixed seed, so every run prints the same figures. Loading is
 //! idempotent: a campaign that already exists is left as it is.
 
+use crate::db::CampaignId;
 use std::fmt::Write as _;
 
 use rand::rngs::StdRng;
@@ -44,7 +45,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
     let peers = peer_codes(UNITS_CSV);
     let mut rng = StdRng::seed_from_u64(SEED);
     let unit_means: Vec<f64> = peers.iter().map(|_| rng.random_range(4.47..4.80)).collect();
-    let mut latest_sfo = 0;
+    let mut latest_sfo = CampaignId(0);
     for (year, drift) in SFO_YEARS {
         let title = format!("Survei SFO DJPb {year}");
         let (id, created) = ensure_campaign(conn, &sfo, year, &title, &peers)?;
@@ -131,7 +132,7 @@ fn ensure_campaign(
     period: &str,
     title: &str,
     units: &[String],
-) -> anyhow::Result<(i64, bool)> {
+) -> anyhow::Result<(CampaignId, bool)> {
     let stored =
         db::templates::find(conn, &template.key, Some(template.version))?.ok_or_else(|| {
             anyhow::anyhow!(

@@ -1,6 +1,7 @@
 //! Answering through a personal link: opening it, saving a draft, submitting. Synchronous and
 //! free of HTTP, so the web layer stays thin and the rules are testable on their own.
 
+use crate::db::{CampaignId, TemplateId, UnitId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -44,12 +45,16 @@ pub enum LinkError {
 /// saves parsing TOML, and a query, on every page view.
 #[derive(Default)]
 pub struct TemplateCache {
-    parsed: std::sync::RwLock<std::collections::HashMap<i64, Arc<Template>>>,
-    unit_names: std::sync::RwLock<std::collections::HashMap<(i64, i64), String>>,
+    parsed: std::sync::RwLock<std::collections::HashMap<TemplateId, Arc<Template>>>,
+    unit_names: std::sync::RwLock<std::collections::HashMap<(CampaignId, UnitId), String>>,
 }
 
 impl TemplateCache {
-    pub fn get(&self, conn: &mut DbConn, template_id: i64) -> Result<Arc<Template>, LinkError> {
+    pub fn get(
+        &self,
+        conn: &mut DbConn,
+        template_id: TemplateId,
+    ) -> Result<Arc<Template>, LinkError> {
         if let Some(found) = self
             .parsed
             .read()
@@ -69,8 +74,8 @@ impl TemplateCache {
     pub fn unit_name(
         &self,
         conn: &mut DbConn,
-        campaign_id: i64,
-        unit_id: i64,
+        campaign_id: CampaignId,
+        unit_id: UnitId,
     ) -> Result<String, LinkError> {
         let key = (campaign_id, unit_id);
         if let Some(found) = self

@@ -585,7 +585,7 @@ fn a_bad_address_is_refused_when_queued_and_named() {
     let mut conn = db.conn();
     let message = kinerja::mail::OutgoingMessage {
         kind: kinerja::mail::MessageKind::Summary,
-        campaign_id: Some(campaign),
+        campaign_id: Some(kinerja::db::CampaignId(campaign)),
         invitation_id: None,
         to: "kepala at example.go.id".to_owned(),
         subject: "s".to_owned(),

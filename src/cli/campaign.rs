@@ -3,6 +3,7 @@
 use super::{CampaignCommand, ProgressFormat};
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
+use crate::db::CampaignId;
 use crate::db::{self, DbConn};
 
 pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
@@ -48,7 +49,7 @@ pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
     }
 }
 
-fn change_status(conn: &mut DbConn, id: i64, status: CampaignStatus) -> anyhow::Result<()> {
+fn change_status(conn: &mut DbConn, id: CampaignId, status: CampaignStatus) -> anyhow::Result<()> {
     campaign::set_status(conn, id, status)?;
     println!("campaign {id} is {status}");
     Ok(())
@@ -86,11 +87,11 @@ struct UnitProgress {
     response_rate: Option<f64>,
 }
 
-fn progress(conn: &mut DbConn, id: i64, format: ProgressFormat) -> anyhow::Result<()> {
+fn progress(conn: &mut DbConn, id: CampaignId, format: ProgressFormat) -> anyhow::Result<()> {
     campaign::get(conn, id)?;
-    let counts: std::collections::HashMap<i64, (i64, i64)> = db::invitations::progress(conn, id)?
+    let counts: std::collections::HashMap<_, _> = db::invitations::progress(conn, id)?
         .into_iter()
-        .map(|(unit, invited, submitted)| (unit, (invited, submitted)))
+        .map(|p| (p.unit_id, (p.invited, p.used)))
         .collect();
     let units: Vec<UnitProgress> = db::campaigns::units(conn, id)?
         .into_iter()

@@ -1,5 +1,6 @@
 //! Commands that bring organizer files in: templates, units and responses.
 
+use crate::db::{CampaignId, UnitId};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -112,13 +113,13 @@ pub fn import_units(conn: &mut DbConn, path: &std::path::Path) -> anyhow::Result
 
 pub fn list_units(conn: &mut DbConn) -> anyhow::Result<()> {
     let units = db::units::all(conn)?;
-    let mut children: HashMap<Option<i64>, Vec<&db::units::Unit>> = HashMap::new();
+    let mut children: HashMap<Option<UnitId>, Vec<&db::units::Unit>> = HashMap::new();
     for unit in &units {
         children.entry(unit.parent_id).or_default().push(unit);
     }
     fn print_level(
-        children: &HashMap<Option<i64>, Vec<&db::units::Unit>>,
-        parent: Option<i64>,
+        children: &HashMap<Option<UnitId>, Vec<&db::units::Unit>>,
+        parent: Option<UnitId>,
         depth: usize,
     ) {
         for unit in children.get(&parent).into_iter().flatten() {
@@ -132,7 +133,7 @@ pub fn list_units(conn: &mut DbConn) -> anyhow::Result<()> {
 
 pub fn import_responses(
     conn: &mut DbConn,
-    campaign: i64,
+    campaign: CampaignId,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
     let reader = open_file(path)?;
@@ -151,7 +152,7 @@ pub fn import_responses(
 
 pub fn invite(
     conn: &mut DbConn,
-    campaign: i64,
+    campaign: CampaignId,
     path: &std::path::Path,
     options: &crate::import::invitations::InviteOptions,
 ) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! `kinerja mail`, `kinerja remind`, `kinerja summary`
 
+use crate::db::{CampaignId, OutboxStatus};
 use std::sync::Arc;
 
 use crate::db::{self, DatabaseUrl, DbConn};
@@ -32,28 +33,28 @@ pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
     print_counts(&mut conn, None)
 }
 
-fn print_counts(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
+fn print_counts(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result<()> {
     let counts = db::outbox::counts(conn, campaign)?;
-    let count = |status: &str| {
+    let count = |status: OutboxStatus| {
         counts
             .iter()
-            .find(|(s, _)| s == status)
-            .map(|(_, n)| *n)
+            .find(|c| c.status == status)
+            .map(|c| c.messages)
             .unwrap_or(0)
     };
     println!(
         "queued {}, sent {}, failed {}",
-        count("queued"),
-        count("sent"),
-        count("failed")
+        count(OutboxStatus::Queued),
+        count(OutboxStatus::Sent),
+        count(OutboxStatus::Failed)
     );
     Ok(())
 }
 
-pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
+pub fn status(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result<()> {
     print_counts(conn, campaign)?;
     for trouble in db::outbox::troubles(conn, campaign)? {
-        let when = if trouble.status == "failed" {
+        let when = if trouble.status == OutboxStatus::Failed {
             "failed".to_owned()
         } else {
             format!(
@@ -76,7 +77,7 @@ pub fn status(conn: &mut DbConn, campaign: Option<i64>) -> anyhow::Result<()> {
 
 pub fn remind(
     conn: &mut DbConn,
-    campaign: i64,
+    campaign: CampaignId,
     min_days: u32,
     public_url: &str,
 ) -> anyhow::Result<()> {
@@ -87,7 +88,7 @@ pub fn remind(
 
 pub fn summary(
     conn: &mut DbConn,
-    campaign: i64,
+    campaign: CampaignId,
     to: &[String],
     unit_heads: bool,
 ) -> anyhow::Result<()> {

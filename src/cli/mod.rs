@@ -6,6 +6,7 @@ mod data;
 mod mail;
 mod serve;
 
+use crate::db::CampaignId;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -54,7 +55,7 @@ pub enum Command {
     /// Per-unit statistics and the ranking of a campaign.
     Results {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -62,7 +63,7 @@ pub enum Command {
     /// email<TAB>unit<TAB>link per line.
     Invite {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         file: PathBuf,
         /// Revoke earlier unused links of the same people and units and issue new ones.
         #[arg(long)]
@@ -77,7 +78,7 @@ pub enum Command {
     /// Email a new link to every invitee who has not submitted and was not reminded lately.
     Remind {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         /// Skip invitees reminded within this many days.
         #[arg(long, default_value_t = 3)]
         min_days: u32,
@@ -177,17 +178,17 @@ pub enum CampaignCommand {
     List,
     /// Per unit: invited, submitted and response rate.
     Progress {
-        id: i64,
+        id: CampaignId,
         #[arg(long, value_enum, default_value = "table")]
         format: ProgressFormat,
     },
     /// Accept responses (again).
     Open {
-        id: i64,
+        id: CampaignId,
     },
     /// Stop accepting responses.
     Close {
-        id: i64,
+        id: CampaignId,
     },
 }
 
@@ -202,7 +203,7 @@ pub enum MailCommand {
     /// Queued, sent and failed counts, and the errors of failed messages.
     Status {
         #[arg(long)]
-        campaign: Option<i64>,
+        campaign: Option<CampaignId>,
     },
 }
 
@@ -211,7 +212,7 @@ pub enum SummaryCommand {
     /// Queue the ranking for organizers and, with --unit-heads, each unit's page for its head.
     Send {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         /// Organizers' addresses, comma-separated.
         #[arg(long, value_delimiter = ',')]
         to: Vec<String>,
@@ -232,7 +233,7 @@ pub enum ResponsesCommand {
     /// Import a CSV with header unit,<item id>...; all lines or none.
     Import {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         file: PathBuf,
     },
 }
@@ -303,7 +304,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn print_results(conn: &mut DbConn, campaign: i64, format: Format) -> anyhow::Result<()> {
+fn print_results(conn: &mut DbConn, campaign: CampaignId, format: Format) -> anyhow::Result<()> {
     let results = crate::results::compute(conn, campaign)?;
     print!("{}", crate::results::render(&results, format));
     Ok(())

@@ -1,51 +1,20 @@
 //! Campaigns: one template put to a set of units for one period.
 
-use std::collections::HashMap;
-use std::fmt;
-
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 use super::schema::{campaign_units, campaigns, responses, templates};
+use super::types::{CampaignId, TemplateId, UnitId};
 use super::units::Unit;
 use super::{DbConn, DbError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CampaignStatus {
-    /// Created but not yet accepting responses.
-    Draft,
-    Open,
-    Closed,
-}
+pub use super::types::CampaignStatus;
 
-impl CampaignStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Draft => "draft",
-            CampaignStatus::Open => "open",
-            CampaignStatus::Closed => "closed",
-        }
-    }
-
-    fn from_db(s: &str) -> CampaignStatus {
-        match s {
-            "open" => CampaignStatus::Open,
-            "closed" => CampaignStatus::Closed,
-            // The column's CHECK constraint allows nothing else.
-            _ => CampaignStatus::Draft,
-        }
-    }
-}
-
-impl fmt::Display for CampaignStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
 pub struct Campaign {
-    pub id: i64,
-    pub template_id: i64,
+    pub id: CampaignId,
+    pub template_id: TemplateId,
     pub period: String,
     pub title: String,
     pub min_responses: i32,
@@ -55,43 +24,18 @@ pub struct Campaign {
     pub closes_on: Option<chrono::NaiveDate>,
 }
 
-pub(crate) type CampaignRow = (
-    i64,
-    i64,
-    String,
-    String,
-    i32,
-    String,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDate>,
-);
-
-impl From<CampaignRow> for Campaign {
-    fn from(r: CampaignRow) -> Self {
-        Campaign {
-            id: r.0,
-            template_id: r.1,
-            period: r.2,
-            title: r.3,
-            min_responses: r.4,
-            status: CampaignStatus::from_db(&r.5),
-            created_at: r.6,
-            closes_on: r.7,
-        }
-    }
-}
-
 /// A unit as it was when the campaign was created.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = campaign_units)]
 pub struct CampaignUnit {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
 }
 
 pub struct NewCampaign<'a> {
-    pub template_id: i64,
+    pub template_id: TemplateId,
     pub period: &'a str,
     pub title: &'a str,
     pub min_responses: i32,
@@ -106,20 +50,20 @@ pub fn create(
     new: &NewCampaign,
     covered: &[&Unit],
     all_units: &[Unit],
-) -> Result<i64, DbError> {
+) -> Result<CampaignId, DbError> {
     let id = diesel::insert_into(campaigns::table)
         .values((
             campaigns::template_id.eq(new.template_id),
             campaigns::period.eq(new.period),
             campaigns::title.eq(new.title),
             campaigns::min_responses.eq(new.min_responses),
-            campaigns::status.eq(new.status.as_str()),
+            campaigns::status.eq(new.status),
             campaigns::created_at.eq(super::now()),
             campaigns::closes_on.eq(new.closes_on),
         ))
         .returning(campaigns::id)
-        .get_result::<i64>(conn)?;
-    let codes: HashMap<i64, &str> = all_units.iter().map(|u| (u.id, u.code.as_str())).collect();
+        .get_result::<CampaignId>(conn)?;
+    let codes: HashMap<UnitId, &str> = all_units.iter().map(|u| (u.id, u.code.as_str())).collect();
     for unit in covered {
         let parent_code = unit.parent_id.and_then(|p| codes.get(&p).copied());
         diesel::insert_into(campaign_units::table)
@@ -135,30 +79,29 @@ pub fn create(
     Ok(id)
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Campaign>, DbError> {
+pub fn get(conn: &mut DbConn, id: CampaignId) -> Result<Option<Campaign>, DbError> {
     Ok(campaigns::table
         .find(id)
-        .first::<CampaignRow>(conn)
-        .optional()?
-        .map(Campaign::from))
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()?)
 }
 
-pub fn set_status(conn: &mut DbConn, id: i64, status: CampaignStatus) -> Result<(), DbError> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: CampaignId,
+    status: CampaignStatus,
+) -> Result<(), DbError> {
     diesel::update(campaigns::table.find(id))
-        .set(campaigns::status.eq(status.as_str()))
+        .set(campaigns::status.eq(status))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn units(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<CampaignUnit>, DbError> {
+pub fn units(conn: &mut DbConn, campaign_id: CampaignId) -> Result<Vec<CampaignUnit>, DbError> {
     Ok(campaign_units::table
         .filter(campaign_units::campaign_id.eq(campaign_id))
-        .select((
-            campaign_units::unit_id,
-            campaign_units::code,
-            campaign_units::name,
-            campaign_units::parent_code,
-        ))
+        .select(CampaignUnit::as_select())
         .order(campaign_units::code)
         .load(conn)?)
 }
@@ -174,46 +117,45 @@ pub struct CampaignSummary {
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<CampaignSummary>, DbError> {
-    let rows: Vec<(CampaignRow, String, i32)> = campaigns::table
+    let rows: Vec<(Campaign, String, i32)> = campaigns::table
         .inner_join(templates::table)
         .select((
-            campaigns::all_columns,
+            Campaign::as_select(),
             templates::template_key,
             templates::version,
         ))
         .order(campaigns::id)
         .load(conn)?;
-    let unit_counts: HashMap<i64, i64> = campaign_units::table
+    let unit_counts: HashMap<CampaignId, i64> = campaign_units::table
         .group_by(campaign_units::campaign_id)
         .select((campaign_units::campaign_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
+        .load::<(CampaignId, i64)>(conn)?
         .into_iter()
         .collect();
-    let response_counts: HashMap<i64, i64> = responses::table
+    let response_counts: HashMap<CampaignId, i64> = responses::table
         .group_by(responses::campaign_id)
         .select((responses::campaign_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
+        .load::<(CampaignId, i64)>(conn)?
         .into_iter()
         .collect();
     Ok(rows
         .into_iter()
-        .map(|(row, template_key, template_version)| {
-            let campaign = Campaign::from(row);
-            CampaignSummary {
+        .map(
+            |(campaign, template_key, template_version)| CampaignSummary {
                 units: unit_counts.get(&campaign.id).copied().unwrap_or(0),
                 responses: response_counts.get(&campaign.id).copied().unwrap_or(0),
                 campaign,
                 template_key,
                 template_version,
-            }
-        })
+            },
+        )
         .collect())
 }
 
 /// Finds a campaign of the demo or a script by its identity, to stay idempotent.
 pub fn find_by_identity(
     conn: &mut DbConn,
-    template_id: i64,
+    template_id: TemplateId,
     period: &str,
     title: &str,
 ) -> Result<Option<Campaign>, DbError> {
@@ -221,16 +163,16 @@ pub fn find_by_identity(
         .filter(campaigns::template_id.eq(template_id))
         .filter(campaigns::period.eq(period))
         .filter(campaigns::title.eq(title))
-        .first::<CampaignRow>(conn)
-        .optional()?
-        .map(Campaign::from))
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A unit's name in the campaign's snapshot.
 pub fn unit_name(
     conn: &mut DbConn,
-    campaign_id: i64,
-    unit_id: i64,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
 ) -> Result<Option<String>, DbError> {
     Ok(campaign_units::table
         .find((campaign_id, unit_id))

@@ -4,83 +4,26 @@
 use diesel::prelude::*;
 
 use super::schema::{drafts, invitation_tokens, invitations};
+use super::types::{CampaignId, InvitationId, UnitId};
 use super::{DbConn, DbError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvitationState {
-    Active,
-    Used,
-    Revoked,
-}
+pub use super::types::InvitationState;
 
-impl InvitationState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationState::Active => "active",
-            InvitationState::Used => "used",
-            InvitationState::Revoked => "revoked",
-        }
-    }
-
-    fn from_db(s: &str) -> InvitationState {
-        match s {
-            "used" => InvitationState::Used,
-            "revoked" => InvitationState::Revoked,
-            _ => InvitationState::Active,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: i64,
-    pub campaign_id: i64,
-    pub unit_id: i64,
+    pub id: InvitationId,
+    pub campaign_id: CampaignId,
+    pub unit_id: UnitId,
     pub email: String,
     pub name: Option<String>,
     pub lang: String,
     pub state: InvitationState,
 }
 
-type InvitationRow = (i64, i64, i64, String, Option<String>, String, String);
-
-fn columns() -> (
-    invitations::id,
-    invitations::campaign_id,
-    invitations::unit_id,
-    invitations::email,
-    invitations::name,
-    invitations::lang,
-    invitations::state,
-) {
-    (
-        invitations::id,
-        invitations::campaign_id,
-        invitations::unit_id,
-        invitations::email,
-        invitations::name,
-        invitations::lang,
-        invitations::state,
-    )
-}
-
-impl From<InvitationRow> for Invitation {
-    fn from(r: InvitationRow) -> Self {
-        Invitation {
-            id: r.0,
-            campaign_id: r.1,
-            unit_id: r.2,
-            email: r.3,
-            name: r.4,
-            lang: r.5,
-            state: InvitationState::from_db(&r.6),
-        }
-    }
-}
-
 pub struct NewInvitation<'a> {
-    pub campaign_id: i64,
-    pub unit_id: i64,
+    pub campaign_id: CampaignId,
+    pub unit_id: UnitId,
     pub email: &'a str,
     pub name: Option<&'a str>,
     pub lang: &'a str,
@@ -88,7 +31,7 @@ pub struct NewInvitation<'a> {
 }
 
 /// Creates the invitation with its first link (call inside a write transaction).
-pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<i64, DbError> {
+pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<InvitationId, DbError> {
     let id = diesel::insert_into(invitations::table)
         .values((
             invitations::campaign_id.eq(new.campaign_id),
@@ -96,7 +39,7 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<i64, DbError> {
             invitations::email.eq(new.email),
             invitations::name.eq(new.name),
             invitations::lang.eq(new.lang),
-            invitations::state.eq(InvitationState::Active.as_str()),
+            invitations::state.eq(InvitationState::Active),
             invitations::created_at.eq(super::now()),
         ))
         .returning(invitations::id)
@@ -108,12 +51,12 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<i64, DbError> {
 /// Unused invitations of the campaign not reminded since `quiet_since`, in id order.
 pub fn due_for_reminder(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     quiet_since: chrono::NaiveDateTime,
-) -> Result<Vec<i64>, DbError> {
+) -> Result<Vec<InvitationId>, DbError> {
     Ok(invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
-        .filter(invitations::state.eq(InvitationState::Active.as_str()))
+        .filter(invitations::state.eq(InvitationState::Active))
         .filter(
             invitations::reminded_at
                 .is_null()
@@ -124,7 +67,11 @@ pub fn due_for_reminder(
         .load(conn)?)
 }
 
-pub fn mark_reminded(conn: &mut DbConn, id: i64, at: chrono::NaiveDateTime) -> Result<(), DbError> {
+pub fn mark_reminded(
+    conn: &mut DbConn,
+    id: InvitationId,
+    at: chrono::NaiveDateTime,
+) -> Result<(), DbError> {
     diesel::update(invitations::table.find(id))
         .set(invitations::reminded_at.eq(at))
         .execute(conn)?;
@@ -132,7 +79,11 @@ pub fn mark_reminded(conn: &mut DbConn, id: i64, at: chrono::NaiveDateTime) -> R
 }
 
 /// Gives the invitation one more valid link.
-pub fn add_token(conn: &mut DbConn, invitation_id: i64, token_sha256: &str) -> Result<(), DbError> {
+pub fn add_token(
+    conn: &mut DbConn,
+    invitation_id: InvitationId,
+    token_sha256: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(invitation_tokens::table)
         .values((
             invitation_tokens::token_sha256.eq(token_sha256),
@@ -142,13 +93,12 @@ pub fn add_token(conn: &mut DbConn, invitation_id: i64, token_sha256: &str) -> R
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<Invitation>, DbError> {
+pub fn get(conn: &mut DbConn, id: InvitationId) -> Result<Option<Invitation>, DbError> {
     Ok(invitations::table
         .find(id)
-        .select(columns())
-        .first::<InvitationRow>(conn)
-        .optional()?
-        .map(Invitation::from))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The invitation a link belongs to, with its campaign, in one query (a form view is a few
@@ -161,34 +111,33 @@ pub fn find_with_campaign(
     Ok(invitation_tokens::table
         .inner_join(invitations::table.inner_join(campaigns::table))
         .filter(invitation_tokens::token_sha256.eq(sha256))
-        .select((columns(), campaigns::all_columns))
-        .first::<(InvitationRow, super::campaigns::CampaignRow)>(conn)
-        .optional()?
-        .map(|(invitation, campaign)| (Invitation::from(invitation), campaign.into())))
+        .select((
+            Invitation::as_select(),
+            super::campaigns::Campaign::as_select(),
+        ))
+        .first(conn)
+        .optional()?)
 }
 
 /// Invitations of this person for this unit that still count (active or used).
 pub fn find_current(
     conn: &mut DbConn,
-    campaign_id: i64,
-    unit_id: i64,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
     email: &str,
 ) -> Result<Vec<Invitation>, DbError> {
     Ok(invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
         .filter(invitations::unit_id.eq(unit_id))
         .filter(invitations::email.eq(email))
-        .filter(invitations::state.ne(InvitationState::Revoked.as_str()))
-        .select(columns())
-        .load::<InvitationRow>(conn)?
-        .into_iter()
-        .map(Invitation::from)
-        .collect())
+        .filter(invitations::state.ne(InvitationState::Revoked))
+        .select(Invitation::as_select())
+        .load(conn)?)
 }
 
-pub fn revoke(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
+pub fn revoke(conn: &mut DbConn, id: InvitationId) -> Result<(), DbError> {
     diesel::update(invitations::table.find(id))
-        .set(invitations::state.eq(InvitationState::Revoked.as_str()))
+        .set(invitations::state.eq(InvitationState::Revoked))
         .execute(conn)?;
     diesel::delete(drafts::table.find(id)).execute(conn)?;
     Ok(())
@@ -197,38 +146,54 @@ pub fn revoke(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
 /// Marks an active invitation used; false when it was not active any more (already used by a
 /// concurrent submission, or revoked). This conditional update is what makes a link work once,
 /// across threads and server instances.
-pub fn mark_used(conn: &mut DbConn, id: i64) -> Result<bool, DbError> {
+pub fn mark_used(conn: &mut DbConn, id: InvitationId) -> Result<bool, DbError> {
     let changed = diesel::update(
         invitations::table
             .find(id)
-            .filter(invitations::state.eq(InvitationState::Active.as_str())),
+            .filter(invitations::state.eq(InvitationState::Active)),
     )
-    .set(invitations::state.eq(InvitationState::Used.as_str()))
+    .set(invitations::state.eq(InvitationState::Used))
     .execute(conn)?;
     Ok(changed == 1)
 }
 
-/// Per unit of a campaign: (unit id, invitations that count, of which used).
-pub fn progress(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(i64, i64, i64)>, DbError> {
-    let rows: Vec<(i64, String)> = invitations::table
+/// How far a unit's invitations have come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnitProgress {
+    pub unit_id: UnitId,
+    /// Invitations that count (active or used).
+    pub invited: i64,
+    pub used: i64,
+}
+
+/// Per unit of a campaign, in unit id order.
+pub fn progress(conn: &mut DbConn, campaign_id: CampaignId) -> Result<Vec<UnitProgress>, DbError> {
+    let rows: Vec<(UnitId, InvitationState)> = invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
-        .filter(invitations::state.ne(InvitationState::Revoked.as_str()))
+        .filter(invitations::state.ne(InvitationState::Revoked))
         .select((invitations::unit_id, invitations::state))
         .load(conn)?;
-    let mut counts: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    let mut counts: std::collections::BTreeMap<UnitId, (i64, i64)> = Default::default();
     for (unit_id, state) in rows {
         let entry = counts.entry(unit_id).or_default();
         entry.0 += 1;
-        if InvitationState::from_db(&state) == InvitationState::Used {
+        if state == InvitationState::Used {
             entry.1 += 1;
         }
     }
-    Ok(counts.into_iter().map(|(u, (i, s))| (u, i, s)).collect())
+    Ok(counts
+        .into_iter()
+        .map(|(unit_id, (invited, used))| UnitProgress {
+            unit_id,
+            invited,
+            used,
+        })
+        .collect())
 }
 
 pub fn save_draft(
     conn: &mut DbConn,
-    invitation_id: i64,
+    invitation_id: InvitationId,
     answers_json: &str,
 ) -> Result<(), DbError> {
     let now = super::now();
@@ -247,7 +212,10 @@ pub fn save_draft(
     Ok(())
 }
 
-pub fn load_draft(conn: &mut DbConn, invitation_id: i64) -> Result<Option<String>, DbError> {
+pub fn load_draft(
+    conn: &mut DbConn,
+    invitation_id: InvitationId,
+) -> Result<Option<String>, DbError> {
     Ok(drafts::table
         .find(invitation_id)
         .select(drafts::answers)
@@ -255,7 +223,7 @@ pub fn load_draft(conn: &mut DbConn, invitation_id: i64) -> Result<Option<String
         .optional()?)
 }
 
-pub fn delete_draft(conn: &mut DbConn, invitation_id: i64) -> Result<(), DbError> {
+pub fn delete_draft(conn: &mut DbConn, invitation_id: InvitationId) -> Result<(), DbError> {
     diesel::delete(drafts::table.find(invitation_id)).execute(conn)?;
     Ok(())
 }

@@ -10,11 +10,16 @@ pub mod pool;
 pub mod responses;
 pub mod schema;
 pub mod templates;
+pub mod types;
 pub mod units;
 
 use std::fmt;
 
 pub use pool::{ping, Access, Backend, Pool, PooledConn};
+pub use types::{
+    CampaignId, CampaignStatus, InvitationId, InvitationState, MessageId, OutboxStatus, ResponseId,
+    TemplateId, UnitId,
+};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;

@@ -5,12 +5,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::outbox;
+use super::types::{CampaignId, InvitationId, MessageId, OutboxStatus};
 use super::{write_tx, DbConn, DbError};
 
 /// A message as it is queued.
 pub struct NewMessage<'a> {
-    pub campaign_id: Option<i64>,
-    pub invitation_id: Option<i64>,
+    pub campaign_id: Option<CampaignId>,
+    pub invitation_id: Option<InvitationId>,
     pub kind: &'a str,
     pub recipient: &'a str,
     pub subject: &'a str,
@@ -20,9 +21,10 @@ pub struct NewMessage<'a> {
 }
 
 /// A message claimed for delivery.
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
 pub struct Claimed {
-    pub id: i64,
+    pub id: MessageId,
     pub recipient: String,
     pub subject: String,
     pub body_text: Option<String>,
@@ -31,7 +33,7 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
-pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<i64, DbError> {
+pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<MessageId, DbError> {
     let now = super::now();
     Ok(diesel::insert_into(outbox::table)
         .values((
@@ -43,7 +45,7 @@ pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<i64, DbError> 
             outbox::body_text.eq(message.body_text),
             outbox::body_html.eq(message.body_html),
             outbox::message_id.eq(message.message_id),
-            outbox::status.eq("queued"),
+            outbox::status.eq(OutboxStatus::Queued),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -61,7 +63,7 @@ pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<i64, DbError> 
 pub fn claim(
     conn: &mut DbConn,
     due_by: NaiveDateTime,
-    after: i64,
+    after: MessageId,
     lease: chrono::Duration,
     limit: i64,
 ) -> Result<Vec<Claimed>, DbError> {
@@ -69,7 +71,7 @@ pub fn claim(
     write_tx(conn, |conn| {
         let due = outbox::table
             .filter(outbox::id.gt(after))
-            .filter(outbox::status.eq("queued"))
+            .filter(outbox::status.eq(OutboxStatus::Queued))
             .filter(outbox::next_attempt_at.le(due_by))
             .filter(
                 outbox::locked_until
@@ -79,7 +81,7 @@ pub fn claim(
             .order(outbox::id)
             .limit(limit)
             .select(outbox::id);
-        let ids: Vec<i64> = match conn {
+        let ids: Vec<MessageId> = match conn {
             DbConn::Pg(c) => due.for_update().skip_locked().load(c)?,
             DbConn::Sqlite(c) => due.load(c)?,
         };
@@ -92,25 +94,17 @@ pub fn claim(
         Ok(outbox::table
             .filter(outbox::id.eq_any(&ids))
             .order(outbox::id)
-            .select((
-                outbox::id,
-                outbox::recipient,
-                outbox::subject,
-                outbox::body_text,
-                outbox::body_html,
-                outbox::message_id,
-                outbox::attempts,
-            ))
+            .select(Claimed::as_select())
             .load(conn)?)
     })
 }
 
 /// Delivered: the body, which may hold a link, is erased.
-pub fn mark_sent(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
+pub fn mark_sent(conn: &mut DbConn, id: MessageId) -> Result<(), DbError> {
     let now = super::now();
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(OutboxStatus::Sent),
             outbox::sent_at.eq(now),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::body_text.eq(None::<String>),
@@ -125,14 +119,14 @@ pub fn mark_sent(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
 /// A failed attempt: retried at `retry_at`, or failed for good when that is None.
 pub fn mark_failed(
     conn: &mut DbConn,
-    id: i64,
+    id: MessageId,
     error: &str,
     retry_at: Option<NaiveDateTime>,
 ) -> Result<(), DbError> {
     let status = if retry_at.is_some() {
-        "queued"
+        OutboxStatus::Queued
     } else {
-        "failed"
+        OutboxStatus::Failed
     };
     diesel::update(outbox::table.find(id))
         .set((
@@ -146,8 +140,18 @@ pub fn mark_failed(
     Ok(())
 }
 
+/// How many messages have one status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Queryable)]
+pub struct StatusCount {
+    pub status: OutboxStatus,
+    pub messages: i64,
+}
+
 /// Counts by status, for one campaign or all.
-pub fn counts(conn: &mut DbConn, campaign_id: Option<i64>) -> Result<Vec<(String, i64)>, DbError> {
+pub fn counts(
+    conn: &mut DbConn,
+    campaign_id: Option<CampaignId>,
+) -> Result<Vec<StatusCount>, DbError> {
     let mut query = outbox::table
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
@@ -159,10 +163,11 @@ pub fn counts(conn: &mut DbConn, campaign_id: Option<i64>) -> Result<Vec<(String
 }
 
 /// A message that could not be delivered, or is still waiting after a failed attempt.
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
 pub struct Trouble {
-    pub id: i64,
-    pub status: String,
+    pub id: MessageId,
+    pub status: OutboxStatus,
     pub recipient: String,
     pub subject: String,
     pub attempts: i32,
@@ -170,20 +175,15 @@ pub struct Trouble {
     pub next_attempt_at: NaiveDateTime,
 }
 
-pub fn troubles(conn: &mut DbConn, campaign_id: Option<i64>) -> Result<Vec<Trouble>, DbError> {
+pub fn troubles(
+    conn: &mut DbConn,
+    campaign_id: Option<CampaignId>,
+) -> Result<Vec<Trouble>, DbError> {
     let mut query = outbox::table
         .filter(outbox::last_error.is_not_null())
-        .filter(outbox::status.ne("sent"))
+        .filter(outbox::status.ne(OutboxStatus::Sent))
         .order(outbox::id)
-        .select((
-            outbox::id,
-            outbox::status,
-            outbox::recipient,
-            outbox::subject,
-            outbox::attempts,
-            outbox::last_error,
-            outbox::next_attempt_at,
-        ))
+        .select(Trouble::as_select())
         .into_boxed();
     if let Some(campaign) = campaign_id {
         query = query.filter(outbox::campaign_id.eq(campaign));

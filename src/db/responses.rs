@@ -4,13 +4,14 @@ use diesel::prelude::*;
 use diesel::ExecuteCopyFromDsl;
 
 use super::schema::responses;
+use super::types::{CampaignId, InvitationId, ResponseId, UnitId};
 use super::{DbConn, DbError};
 
 #[derive(Insertable)]
 #[diesel(table_name = responses, treat_none_as_default_value = false)]
 struct NewResponseRow<'a> {
-    campaign_id: i64,
-    unit_id: i64,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
     answers: &'a [u8],
     submitted_on: chrono::NaiveDate,
 }
@@ -18,7 +19,7 @@ struct NewResponseRow<'a> {
 /// One validated response waiting to be stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewResponse {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub answers: Vec<u8>,
 }
 
@@ -29,7 +30,7 @@ const ROWS_PER_STATEMENT: usize = 8_000;
 /// time would let someone match a response to the moment an invitation was used.
 pub fn insert_all(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     submitted_on: chrono::NaiveDate,
     rows: &[NewResponse],
 ) -> Result<usize, DbError> {
@@ -63,14 +64,14 @@ pub fn insert_all(
 /// memory stays flat however many there are.
 pub fn for_each(
     conn: &mut DbConn,
-    campaign_id: i64,
-    mut visit: impl FnMut(i64, &[u8]),
+    campaign_id: CampaignId,
+    mut visit: impl FnMut(UnitId, &[u8]),
 ) -> Result<u64, DbError> {
     let query = responses::table
         .filter(responses::campaign_id.eq(campaign_id))
         .select((responses::unit_id, responses::answers));
     let mut count = 0;
-    let mut visit_row = |row: QueryResult<(i64, Vec<u8>)>| -> Result<(), DbError> {
+    let mut visit_row = |row: QueryResult<(UnitId, Vec<u8>)>| -> Result<(), DbError> {
         let (unit_id, answers) = row?;
         visit(unit_id, &answers);
         count += 1;
@@ -79,13 +80,13 @@ pub fn for_each(
     match conn {
         // libpq would otherwise buffer the whole result set in memory.
         DbConn::Pg(c) => {
-            for row in query.load_iter::<(i64, Vec<u8>), diesel::pg::PgRowByRowLoadingMode>(c)? {
+            for row in query.load_iter::<(UnitId, Vec<u8>), diesel::pg::PgRowByRowLoadingMode>(c)? {
                 visit_row(row)?;
             }
         }
         DbConn::Sqlite(c) => {
             for row in
-                query.load_iter::<(i64, Vec<u8>), diesel::connection::DefaultLoadingMode>(c)?
+                query.load_iter::<(UnitId, Vec<u8>), diesel::connection::DefaultLoadingMode>(c)?
             {
                 visit_row(row)?;
             }
@@ -94,7 +95,7 @@ pub fn for_each(
     Ok(count)
 }
 
-pub fn count(conn: &mut DbConn, campaign_id: i64) -> Result<i64, DbError> {
+pub fn count(conn: &mut DbConn, campaign_id: CampaignId) -> Result<i64, DbError> {
     Ok(responses::table
         .filter(responses::campaign_id.eq(campaign_id))
         .count()
@@ -104,10 +105,10 @@ pub fn count(conn: &mut DbConn, campaign_id: i64) -> Result<i64, DbError> {
 /// Inserts one response and returns its id (call inside a write transaction).
 pub fn insert_one(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     submitted_on: chrono::NaiveDate,
     response: &NewResponse,
-) -> Result<i64, DbError> {
+) -> Result<ResponseId, DbError> {
     Ok(diesel::insert_into(responses::table)
         .values(NewResponseRow {
             campaign_id,
@@ -122,8 +123,8 @@ pub fn insert_one(
 /// Records who reviewed (checklists only: reviews are not anonymous) and their comments.
 pub fn record_review(
     conn: &mut DbConn,
-    response_id: i64,
-    invitation_id: i64,
+    response_id: ResponseId,
+    invitation_id: InvitationId,
     comments: &[(String, String)],
 ) -> Result<(), DbError> {
     use super::schema::{review_comments, review_reviewers};

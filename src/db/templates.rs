@@ -4,12 +4,13 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::schema::{campaigns, templates};
+use super::types::{CampaignId, TemplateId};
 use super::{write_tx, DbConn, DbError};
 use crate::template::{parse_template, Template};
 
 #[derive(Clone, Debug, Queryable)]
 pub struct StoredTemplate {
-    pub id: i64,
+    pub id: TemplateId,
     pub key: String,
     pub version: i32,
     pub kind: String,
@@ -60,10 +61,10 @@ impl From<diesel::result::Error> for TemplateStoreError {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportOutcome {
-    Created(i64),
-    Unchanged(i64),
+    Created(TemplateId),
+    Unchanged(TemplateId),
     /// A version no campaign uses yet may still be corrected in place.
-    Replaced(i64),
+    Replaced(TemplateId),
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -94,13 +95,13 @@ pub fn import(
                     templates::imported_at.eq(super::now()),
                 ))
                 .returning(templates::id)
-                .get_result::<i64>(conn)?;
+                .get_result::<TemplateId>(conn)?;
             return Ok(ImportOutcome::Created(id));
         };
         if existing.source_sha256 == sha {
             return Ok(ImportOutcome::Unchanged(existing.id));
         }
-        let users: Vec<i64> = campaigns::table
+        let users: Vec<CampaignId> = campaigns::table
             .filter(campaigns::template_id.eq(existing.id))
             .select(campaigns::id)
             .order(campaigns::id)
@@ -146,7 +147,7 @@ pub fn find(
         .optional()?)
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<StoredTemplate, DbError> {
+pub fn get(conn: &mut DbConn, id: TemplateId) -> Result<StoredTemplate, DbError> {
     Ok(templates::table.find(id).first(conn)?)
 }
 

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::schema::units;
+use super::types::UnitId;
 use super::{DbConn, DbError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Queryable)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub code: String,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<UnitId>,
     pub head_email: Option<String>,
 }
 
@@ -63,7 +64,8 @@ pub fn upsert_all(conn: &mut DbConn, specs: &[UnitSpec]) -> Result<UpsertCounts,
         .into_iter()
         .map(|u| (u.code.clone(), u))
         .collect();
-    let mut ids: HashMap<String, i64> = existing.iter().map(|(c, u)| (c.clone(), u.id)).collect();
+    let mut ids: HashMap<String, UnitId> =
+        existing.iter().map(|(c, u)| (c.clone(), u.id)).collect();
     let now = super::now();
     for spec in specs.iter().filter(|s| !existing.contains_key(&s.code)) {
         let id = diesel::insert_into(units::table)
@@ -73,7 +75,7 @@ pub fn upsert_all(conn: &mut DbConn, specs: &[UnitSpec]) -> Result<UpsertCounts,
                 units::updated_at.eq(now),
             ))
             .returning(units::id)
-            .get_result::<i64>(conn)?;
+            .get_result::<UnitId>(conn)?;
         ids.insert(spec.code.clone(), id);
     }
     let mut counts = UpsertCounts::default();

@@ -1,6 +1,7 @@
 //! `invite`: a CSV with header `email,unit` and optional `name,lang`; each line gets a new
 //! personal link. All lines or none, like every import.
 
+use crate::db::{CampaignId, InvitationId, UnitId};
 use std::collections::HashMap;
 use std::io::Read;
 use std::str::FromStr;
@@ -22,7 +23,7 @@ pub struct InviteRow {
     /// Lower-cased, so that one person is one address.
     pub email: String,
     pub unit_code: String,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub name: Option<String>,
     pub lang: Lang,
 }
@@ -31,7 +32,7 @@ pub struct InviteRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedLink {
     pub row: InviteRow,
-    pub invitation_id: i64,
+    pub invitation_id: InvitationId,
     pub token: String,
 }
 
@@ -129,7 +130,7 @@ pub struct InviteOptions {
 /// (that would allow a second answer).
 pub fn invite(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     file: &str,
     reader: impl Read,
     options: &InviteOptions,

@@ -5,6 +5,7 @@ pub mod invitations;
 pub mod responses;
 pub mod units;
 
+use crate::db::{CampaignId, UnitId};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -239,9 +240,9 @@ impl From<InputIssues> for ImportError {
 
 /// The campaign's units, to turn a `unit` cell into a unit id or say why it cannot be one.
 pub struct UnitDirectory {
-    campaign_id: i64,
+    campaign_id: CampaignId,
     /// Units of the campaign, by code.
-    in_campaign: HashMap<String, i64>,
+    in_campaign: HashMap<String, UnitId>,
     /// Every unit code known to the database, to tell "unknown" from "not in this campaign".
     known: HashSet<String>,
 }
@@ -249,7 +250,7 @@ pub struct UnitDirectory {
 impl UnitDirectory {
     pub fn load(
         conn: &mut crate::db::DbConn,
-        campaign_id: i64,
+        campaign_id: CampaignId,
     ) -> Result<UnitDirectory, crate::db::DbError> {
         Ok(UnitDirectory {
             campaign_id,
@@ -264,7 +265,7 @@ impl UnitDirectory {
         })
     }
 
-    pub fn resolve(&self, code: &str) -> Result<i64, String> {
+    pub fn resolve(&self, code: &str) -> Result<UnitId, String> {
         let code = code.trim();
         if let Some(id) = self.in_campaign.get(code) {
             return Ok(*id);

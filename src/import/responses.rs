@@ -2,6 +2,7 @@
 //! line. Paper and offline answers enter here, so it streams: each line is validated and
 //! packed to one byte per item, and only a fully valid file is handed to storage.
 
+use crate::db::CampaignId;
 use std::io::Read;
 
 use super::{csv_issue, csv_reader, record_line, InputIssues, UnitDirectory};
@@ -141,7 +142,7 @@ fn map_columns(
 /// none when any line is wrong. Returns the number of responses stored.
 pub fn import_responses(
     conn: &mut crate::db::DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     file: &str,
     reader: impl Read,
 ) -> Result<usize, super::ImportError> {

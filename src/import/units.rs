@@ -2,6 +2,7 @@
 //! optional `head_email` (who receives the unit's result summary) that builds or updates the
 //! unit tree.
 
+use crate::db::UnitId;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
@@ -75,7 +76,7 @@ pub fn read_units_csv(
 /// Checks that the rows, merged into the existing tree, still form a tree: no duplicate code in
 /// the file, every parent known (in the file or already stored), no cycle.
 pub fn check_tree(existing: &[Unit], rows: &[UnitRow], issues: &mut InputIssues) {
-    let code_of: HashMap<i64, &str> = existing.iter().map(|u| (u.id, u.code.as_str())).collect();
+    let code_of: HashMap<UnitId, &str> = existing.iter().map(|u| (u.id, u.code.as_str())).collect();
     let mut parent_of: HashMap<&str, Option<&str>> = existing
         .iter()
         .map(|u| {

@@ -1,6 +1,7 @@
 //! What a campaign sends: invitation and reminder emails with their links, and result
 //! summaries for organizers and unit heads.
 
+use crate::db::{CampaignId, MessageId, UnitId};
 use std::collections::HashMap;
 
 use super::messages::{ranking, unit_page, LinkMail};
@@ -27,14 +28,14 @@ pub enum OutreachError {
 pub struct LinkContext {
     pub campaign: Campaign,
     pub template: Template,
-    unit_names: HashMap<i64, String>,
+    unit_names: HashMap<UnitId, String>,
     base_url: String,
 }
 
 impl LinkContext {
     pub fn load(
         conn: &mut DbConn,
-        campaign_id: i64,
+        campaign_id: CampaignId,
         public_url: &str,
     ) -> Result<LinkContext, OutreachError> {
         let campaign = crate::campaign::get(conn, campaign_id)?;
@@ -64,7 +65,7 @@ impl LinkContext {
         kind: MessageKind,
         invitation: &Invitation,
         token: &str,
-    ) -> Result<i64, MailError> {
+    ) -> Result<MessageId, MailError> {
         let lang = Lang::parse(&invitation.lang).unwrap_or(Lang::Id);
         let link = self.link(token);
         let message = LinkMail {
@@ -96,7 +97,7 @@ impl LinkContext {
 /// list comes from the invitations' used flag alone, never from responses. Returns how many.
 pub fn remind(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     min_days: u32,
     public_url: &str,
 ) -> Result<usize, OutreachError> {
@@ -134,7 +135,7 @@ pub struct SummaryReport {
 /// head recorded for it (`head_email` in the units file).
 pub fn send_summary(
     conn: &mut DbConn,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     organizers: &[String],
     unit_heads: bool,
 ) -> Result<SummaryReport, OutreachError> {

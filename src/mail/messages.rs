@@ -2,6 +2,7 @@
 //! templates/mail/, autoescaped). Bars in summaries are HTML tables with widths: they show in
 //! every mail client, with no script, SVG or external image.
 
+use crate::db::{CampaignId, InvitationId};
 use askama::Template as _;
 
 use super::{MessageKind, OutgoingMessage};
@@ -15,8 +16,8 @@ pub struct LinkMail<'a> {
     pub lang: Lang,
     pub to: &'a str,
     pub name: Option<&'a str>,
-    pub campaign_id: i64,
-    pub invitation_id: i64,
+    pub campaign_id: CampaignId,
+    pub invitation_id: InvitationId,
     pub campaign_title: &'a str,
     pub period: &'a str,
     pub instrument_title: &'a str,

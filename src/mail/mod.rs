@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod messages;
 pub mod sender;
 
+use crate::db::{CampaignId, InvitationId, MessageId};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -61,8 +62,8 @@ impl MessageKind {
 #[derive(Clone, Debug)]
 pub struct OutgoingMessage {
     pub kind: MessageKind,
-    pub campaign_id: Option<i64>,
-    pub invitation_id: Option<i64>,
+    pub campaign_id: Option<CampaignId>,
+    pub invitation_id: Option<InvitationId>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -71,7 +72,7 @@ pub struct OutgoingMessage {
 
 /// Queues a message; call it inside the transaction of what causes it, so that both commit
 /// or neither does.
-pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<i64, MailError> {
+pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<MessageId, MailError> {
     Address::from_str(message.to.trim()).map_err(|e| MailError::Address {
         address: message.to.clone(),
         reason: e.to_string(),

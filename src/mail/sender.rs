@@ -2,6 +2,7 @@
 //! longer each time (1 min, 5 min, 30 min, 2 h, 12 h) and then fail for good; a permanent
 //! rejection of an address (SMTP 5xx) fails that message at once and no other.
 
+use crate::db::MessageId;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,7 +67,7 @@ async fn pass(
     let mut report = SendReport::default();
     // Claims come in id order; each pass tries a message at most once, even with `now`
     // (which would otherwise retry a failing message at once until it runs out of attempts).
-    let mut after = 0;
+    let mut after = MessageId(0);
     let limit = i64::try_from(mailer.parallel).unwrap_or(1);
     while !stop.is_some_and(|s| *s.borrow()) {
         // A date both backends compare correctly (SQLite compares timestamps as text).
@@ -142,9 +143,9 @@ async fn pass(
 }
 
 enum Recorded {
-    Sent(i64),
+    Sent(MessageId),
     Failed {
-        id: i64,
+        id: MessageId,
         error: String,
         /// None: failed for good.
         retry_at: Option<chrono::NaiveDateTime>,
@@ -158,7 +159,7 @@ fn outcome_of(message: &Claimed, result: Result<(), Failure>) -> Recorded {
         Err(failure) => {
             let retry_at = retry_delay(message.attempts, failure.permanent)
                 .map(|delay| crate::db::now() + delay);
-            tracing::warn!(id = message.id, recipient = %message.recipient, error = %failure.message, "email not delivered");
+            tracing::warn!(id = message.id.0, recipient = %message.recipient, error = %failure.message, "email not delivered");
             Recorded::Failed {
                 id: message.id,
                 error: failure.message,

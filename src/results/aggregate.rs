@@ -1,6 +1,7 @@
 //! Per-unit aggregation in one streaming pass: memory grows with the number of units, never
 //! with the number of responses.
 
+use crate::db::UnitId;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -20,7 +21,7 @@ struct UnitAccumulator {
 /// A unit as the results show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitLabel {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
@@ -54,7 +55,7 @@ pub struct UnitResult {
 pub struct Aggregator {
     scorer: Scorer,
     group_ids: Vec<String>,
-    index_of_unit: HashMap<i64, usize>,
+    index_of_unit: HashMap<UnitId, usize>,
     units: Vec<UnitAccumulator>,
     group_scores: Vec<Option<f64>>,
     item_values: Vec<f64>,
@@ -62,7 +63,7 @@ pub struct Aggregator {
 
 impl Aggregator {
     /// `unit_ids` are the campaign's units; `group_ids` the template's dimension or section ids.
-    pub fn new(scorer: Scorer, group_ids: Vec<String>, unit_ids: &[i64]) -> Aggregator {
+    pub fn new(scorer: Scorer, group_ids: Vec<String>, unit_ids: &[UnitId]) -> Aggregator {
         let empty = UnitAccumulator {
             overall: Moments::new(),
             groups: vec![Moments::new(); scorer.group_count()],
@@ -89,7 +90,7 @@ impl Aggregator {
 
     /// Adds one stored response. Responses of units outside the campaign cannot exist (the
     /// import refuses them) and are ignored.
-    pub fn push(&mut self, unit_id: i64, answers: &[u8]) {
+    pub fn push(&mut self, unit_id: UnitId, answers: &[u8]) {
         let Some(&index) = self.index_of_unit.get(&unit_id) else {
             return;
         };
@@ -241,13 +242,13 @@ required = false
     fn a_dimension_answered_by_fewer_than_the_threshold_shows_no_figures() {
         let template = parse_template(TEMPLATE).expect("template");
         let ids = vec!["core".to_owned(), "extra".to_owned()];
-        let mut aggregator = Aggregator::new(Scorer::new(&template), ids, &[7]);
+        let mut aggregator = Aggregator::new(Scorer::new(&template), ids, &[UnitId(7)]);
         // Three respondents; only two answered the optional dimension.
         for answers in [[4u8, 2], [5, 0], [3, 4]] {
-            aggregator.push(7, &answers);
+            aggregator.push(UnitId(7), &answers);
         }
         let label = UnitLabel {
-            unit_id: 7,
+            unit_id: UnitId(7),
             code: "U".into(),
             name: "Unit".into(),
             parent_code: None,

@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod render;
 pub mod score;
 
+use crate::db::{CampaignId, UnitId};
 use serde::Serialize;
 
 pub use aggregate::{Aggregator, DimensionResult, UnitLabel, UnitResult};
@@ -16,7 +17,7 @@ use crate::template::{Instrument, Localized, Template};
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
     #[error("campaign {0} does not exist")]
-    UnknownCampaign(i64),
+    UnknownCampaign(CampaignId),
     #[error(transparent)]
     Template(#[from] db::templates::TemplateStoreError),
     #[error(transparent)]
@@ -40,7 +41,7 @@ pub struct GroupInfo {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CampaignInfo {
-    pub id: i64,
+    pub id: CampaignId,
     pub title: String,
     pub period: String,
     pub status: &'static str,
@@ -83,7 +84,10 @@ fn group_infos(template: &Template) -> Vec<GroupInfo> {
 }
 
 /// Computes a campaign's results from its stored responses in one streaming pass.
-pub fn compute(conn: &mut DbConn, campaign_id: i64) -> Result<CampaignResults, ResultsError> {
+pub fn compute(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+) -> Result<CampaignResults, ResultsError> {
     let campaign =
         db::campaigns::get(conn, campaign_id)?.ok_or(ResultsError::UnknownCampaign(campaign_id))?;
     let stored = db::templates::get(conn, campaign.template_id)?;
@@ -97,7 +101,7 @@ pub fn compute(conn: &mut DbConn, campaign_id: i64) -> Result<CampaignResults, R
             parent_code: u.parent_code,
         })
         .collect();
-    let unit_ids: Vec<i64> = labels.iter().map(|l| l.unit_id).collect();
+    let unit_ids: Vec<UnitId> = labels.iter().map(|l| l.unit_id).collect();
     let groups = group_infos(&template);
     let mut aggregator = Aggregator::new(
         Scorer::new(&template),
