@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod domain;
 pub mod import;
 pub mod mail;
 pub mod respond;

@@ -11,7 +11,7 @@ use crate::db::responses::NewResponse;
 use crate::db::{self, write_tx, DbConn, DbError};
 use crate::results::Scorer;
 use crate::template::answers::NOT_ANSWERED;
-use crate::template::{AnswerCodec, AnswerError, Kind, Template};
+use crate::template::{AnswerCodec, AnswerError, Kind, Lang, Template};
 
 /// The longest comment a reviewer may leave on one item.
 pub const MAX_COMMENT_CHARS: usize = 2000;
@@ -29,11 +29,11 @@ pub enum LinkError {
     #[error("unknown or revoked link")]
     Unknown,
     #[error("this link was already used")]
-    AlreadySubmitted { lang: String },
+    AlreadySubmitted { lang: Lang },
     #[error("the campaign is closed")]
-    Closed { lang: String, title: String },
+    Closed { lang: Lang, title: String },
     #[error("the campaign is not open yet")]
-    NotOpen { lang: String, title: String },
+    NotOpen { lang: Lang, title: String },
     #[error(transparent)]
     Template(#[from] db::templates::TemplateStoreError),
     #[error(transparent)]
@@ -116,7 +116,7 @@ pub fn open_link(
     }
     let (invitation, campaign) = invitations::find_with_campaign(conn, &crate::token::hash(token))?
         .ok_or(LinkError::Unknown)?;
-    let lang = invitation.lang.clone();
+    let lang = invitation.lang;
     match invitation.state {
         InvitationState::Revoked => return Err(LinkError::Unknown),
         InvitationState::Used => return Err(LinkError::AlreadySubmitted { lang }),
@@ -233,7 +233,7 @@ pub fn submit(
         }
         if !invitations::mark_used(conn, link.invitation.id)? {
             return Err(LinkError::AlreadySubmitted {
-                lang: link.invitation.lang.clone(),
+                lang: link.invitation.lang,
             });
         }
         let response = NewResponse {

@@ -89,7 +89,7 @@ pub fn remind(
 pub fn summary(
     conn: &mut DbConn,
     campaign: CampaignId,
-    to: &[String],
+    to: &[crate::domain::EmailAddress],
     unit_heads: bool,
 ) -> anyhow::Result<()> {
     if to.is_empty() && !unit_heads {

@@ -215,7 +215,7 @@ pub enum SummaryCommand {
         campaign: CampaignId,
         /// Organizers' addresses, comma-separated.
         #[arg(long, value_delimiter = ',')]
-        to: Vec<String>,
+        to: Vec<crate::domain::EmailAddress>,
         /// Also each unit's head (head_email in the units file).
         #[arg(long)]
         unit_heads: bool,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{drafts, invitation_tokens, invitations};
 use super::types::{CampaignId, InvitationId, UnitId};
 use super::{DbConn, DbError};
+use crate::domain::{EmailAddress, Lang};
 
 pub use super::types::InvitationState;
 
@@ -15,18 +16,20 @@ pub struct Invitation {
     pub id: InvitationId,
     pub campaign_id: CampaignId,
     pub unit_id: UnitId,
-    pub email: String,
+    #[diesel(deserialize_as = String)]
+    pub email: EmailAddress,
     pub name: Option<String>,
-    pub lang: String,
+    #[diesel(deserialize_as = String)]
+    pub lang: Lang,
     pub state: InvitationState,
 }
 
 pub struct NewInvitation<'a> {
     pub campaign_id: CampaignId,
     pub unit_id: UnitId,
-    pub email: &'a str,
+    pub email: &'a EmailAddress,
     pub name: Option<&'a str>,
-    pub lang: &'a str,
+    pub lang: Lang,
     pub token_sha256: &'a str,
 }
 
@@ -36,9 +39,9 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<InvitationId, Db
         .values((
             invitations::campaign_id.eq(new.campaign_id),
             invitations::unit_id.eq(new.unit_id),
-            invitations::email.eq(new.email),
+            invitations::email.eq(new.email.as_str()),
             invitations::name.eq(new.name),
-            invitations::lang.eq(new.lang),
+            invitations::lang.eq(new.lang.code()),
             invitations::state.eq(InvitationState::Active),
             invitations::created_at.eq(super::now()),
         ))
@@ -124,12 +127,12 @@ pub fn find_current(
     conn: &mut DbConn,
     campaign_id: CampaignId,
     unit_id: UnitId,
-    email: &str,
+    email: &EmailAddress,
 ) -> Result<Vec<Invitation>, DbError> {
     Ok(invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
         .filter(invitations::unit_id.eq(unit_id))
-        .filter(invitations::email.eq(email))
+        .filter(invitations::email.eq(email.as_str()))
         .filter(invitations::state.ne(InvitationState::Revoked))
         .select(Invitation::as_select())
         .load(conn)?)

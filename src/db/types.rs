@@ -166,3 +166,49 @@ text_enum!(
         Failed => "failed",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    use diesel::IntoSql;
+
+    use super::*;
+
+    fn read_status(text: &str) -> Result<CampaignStatus, String> {
+        let mut conn = SqliteConnection::establish(":memory:").map_err(|e| e.to_string())?;
+        diesel::select(text.into_sql::<Text>())
+            .get_result::<CampaignStatus>(&mut conn)
+            .map_err(|e| {
+                // diesel wraps the reason in "Error deserializing field"; the chain holds it.
+                let mut reason = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(inner) = source {
+                    reason = inner.to_string();
+                    source = inner.source();
+                }
+                reason
+            })
+    }
+
+    #[test]
+    fn a_stored_status_reads_back_and_an_unknown_one_is_an_error() {
+        assert_eq!(read_status("open"), Ok(CampaignStatus::Open));
+        assert_eq!(read_status("closed"), Ok(CampaignStatus::Closed));
+        assert_eq!(
+            read_status("paused"),
+            Err("unknown campaign status 'paused' in the database".to_owned())
+        );
+        assert_eq!(InvitationState::parse("used"), Some(InvitationState::Used));
+        assert_eq!(InvitationState::parse("Used"), None);
+        assert_eq!(OutboxStatus::ALL.len(), 3);
+    }
+
+    #[test]
+    fn ids_print_and_parse_as_plain_numbers() {
+        assert_eq!(CampaignId(42).to_string(), "42");
+        assert_eq!(" 7".parse::<UnitId>(), Ok(UnitId(7)));
+        assert!("x".parse::<UnitId>().is_err());
+        assert_eq!(serde_json::to_string(&CampaignId(3)).ok(), Some("3".into()));
+    }
+}

@@ -4,14 +4,13 @@
 use crate::db::{CampaignId, InvitationId, UnitId};
 use std::collections::HashMap;
 use std::io::Read;
-use std::str::FromStr;
 
 use super::{csv_issue, open_checked, record_line, ImportError, InputIssues, UnitDirectory};
 use crate::db::invitations::{self, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
+use crate::domain::{EmailAddress, Lang};
 use crate::mail::campaign::LinkContext;
 use crate::mail::MessageKind;
-use crate::template::Lang;
 
 const REQUIRED: [&str; 2] = ["email", "unit"];
 const OPTIONAL: [&str; 2] = ["name", "lang"];
@@ -21,7 +20,7 @@ const OPTIONAL: [&str; 2] = ["name", "lang"];
 pub struct InviteRow {
     pub line: u64,
     /// Lower-cased, so that one person is one address.
-    pub email: String,
+    pub email: EmailAddress,
     pub unit_code: String,
     pub unit_id: UnitId,
     pub name: Option<String>,
@@ -52,7 +51,7 @@ pub fn read_invitations_csv(
         csv.at("lang"),
     );
     let mut rows = Vec::new();
-    let mut first_line: HashMap<(String, String), u64> = HashMap::new();
+    let mut first_line: HashMap<(EmailAddress, String), u64> = HashMap::new();
     for record in csv.reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -68,15 +67,8 @@ pub fn read_invitations_csv(
                 .trim()
                 .to_owned()
         };
-        let email = cell(email_at).to_lowercase();
-        if let Err(e) = lettre::Address::from_str(&email) {
-            let shown = if email.is_empty() {
-                "is empty".to_owned()
-            } else {
-                format!("'{email}' is not an email address ({e})")
-            };
-            issues.add(line, Some("email"), shown);
-        }
+        let email = EmailAddress::parse(&cell(email_at))
+            .map_err(|e| issues.add(line, Some("email"), e.to_string()));
         let unit_code = cell(unit_at);
         let unit_id = units
             .resolve(&unit_code)
@@ -94,14 +86,16 @@ pub fn read_invitations_csv(
                 format!("'{lang_text}' is not a language: use id or en"),
             );
         }
-        if let Some(first) = first_line.insert((email.clone(), unit_code.clone()), line) {
-            issues.add(
-                line,
-                Some("email"),
-                format!("{email} is invited to unit {unit_code} twice (first on line {first})"),
-            );
+        if let Ok(email) = &email {
+            if let Some(first) = first_line.insert((email.clone(), unit_code.clone()), line) {
+                issues.add(
+                    line,
+                    Some("email"),
+                    format!("{email} is invited to unit {unit_code} twice (first on line {first})"),
+                );
+            }
         }
-        if let (Ok(unit_id), Some(lang)) = (unit_id, lang) {
+        if let (Ok(email), Ok(unit_id), Some(lang)) = (email, unit_id, lang) {
             let name = cell(name_at);
             rows.push(InviteRow {
                 line,
@@ -174,7 +168,7 @@ pub fn invite(
                     unit_id: row.unit_id,
                     email: &row.email,
                     name: row.name.as_deref(),
-                    lang: row.lang.code(),
+                    lang: row.lang,
                     token_sha256: &token.sha256,
                 },
             )?;

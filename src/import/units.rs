@@ -3,6 +3,7 @@
 //! unit tree.
 
 use crate::db::UnitId;
+use crate::domain::EmailAddress;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
@@ -50,16 +51,17 @@ pub fn read_units_csv(
         if name.is_empty() {
             issues.add(line, Some("name"), "is empty");
         }
-        let head_email = head_at.map(|at| Some(cell(at).to_lowercase()).filter(|e| !e.is_empty()));
-        if let Some(Some(email)) = &head_email {
-            if let Err(e) = <lettre::Address as std::str::FromStr>::from_str(email) {
-                issues.add(
-                    line,
-                    Some("head_email"),
-                    format!("'{email}' is not an email address ({e})"),
-                );
+        // An empty cell means "no head"; anything else must be an address the sender takes.
+        let head_email = head_at.map(|at| {
+            let text = cell(at);
+            if text.is_empty() {
+                return None;
             }
-        }
+            EmailAddress::parse(&text)
+                .map_err(|e| issues.add(line, Some("head_email"), e.to_string()))
+                .ok()
+                .map(|a| a.to_string())
+        });
         rows.push(UnitRow {
             line,
             spec: UnitSpec {

@@ -10,7 +10,7 @@ use crate::campaign::CampaignError;
 use crate::db::campaigns::{Campaign, CampaignStatus};
 use crate::db::invitations::{self, Invitation};
 use crate::db::{self, write_tx, DbConn};
-use crate::template::{Kind, Lang, Template};
+use crate::template::{Kind, Template};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutreachError {
@@ -66,12 +66,12 @@ impl LinkContext {
         invitation: &Invitation,
         token: &str,
     ) -> Result<MessageId, MailError> {
-        let lang = Lang::parse(&invitation.lang).unwrap_or(Lang::Id);
+        let lang = invitation.lang;
         let link = self.link(token);
         let message = LinkMail {
             kind,
             lang,
-            to: &invitation.email,
+            to: invitation.email.as_str(),
             name: invitation.name.as_deref(),
             campaign_id: self.campaign.id,
             invitation_id: invitation.id,
@@ -136,7 +136,7 @@ pub struct SummaryReport {
 pub fn send_summary(
     conn: &mut DbConn,
     campaign_id: CampaignId,
-    organizers: &[String],
+    organizers: &[crate::domain::EmailAddress],
     unit_heads: bool,
 ) -> Result<SummaryReport, OutreachError> {
     let results = crate::results::compute(conn, campaign_id)?;
@@ -148,12 +148,8 @@ pub fn send_summary(
     };
     write_tx(conn, |conn| {
         let mut report = SummaryReport::default();
-        for to in organizers
-            .iter()
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-        {
-            enqueue(conn, &ranking(&results, to))?;
+        for to in organizers {
+            enqueue(conn, &ranking(&results, to.as_str()))?;
             report.organizers += 1;
         }
         for unit in &results.units {

@@ -3,30 +3,7 @@
 
 use serde::Serialize;
 
-/// The two languages every text of a template can be shown in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Id,
-    En,
-}
-
-impl Lang {
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "id" => Some(Lang::Id),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Id => "id",
-            Lang::En => "en",
-        }
-    }
-}
+pub use crate::domain::Lang;
 
 /// A text in Indonesian and English. A template may give only one language (or a plain
 /// string); the other then falls back to it.

@@ -219,13 +219,13 @@ struct PageQuery {
     saved: Option<String>,
 }
 
-/// ?lang= wins, then the language the invitation was made in, then Indonesian.
-fn request_lang(req: &HttpRequest, fallback: Option<&str>) -> Lang {
+/// ?lang= wins, then the language of the form or the invitation, then Indonesian.
+fn request_lang(req: &HttpRequest, fallback: Option<Lang>) -> Lang {
     let query = web::Query::<PageQuery>::from_query(req.query_string()).ok();
     query
         .and_then(|q| q.lang.as_deref().and_then(Lang::parse))
-        .or_else(|| fallback.and_then(Lang::parse))
-        .unwrap_or(Lang::Id)
+        .or(fallback)
+        .unwrap_or_default()
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -279,9 +279,9 @@ fn link_error_page(
     req: &HttpRequest,
     state: &AppState,
     error: WebError,
-    form_lang: Option<&str>,
+    form_lang: Option<Lang>,
 ) -> HttpResponse {
-    let lang_of = |invitation_lang: &str| request_lang(req, form_lang.or(Some(invitation_lang)));
+    let lang_of = |invitation_lang: &Lang| request_lang(req, form_lang.or(Some(*invitation_lang)));
     let mut response = match &error {
         WebError::Link(LinkError::Unknown) => {
             state
@@ -363,7 +363,7 @@ async fn show_form(
     .await;
     match opened {
         Ok((link, draft)) => {
-            let lang = request_lang(&req, Some(&link.invitation.lang));
+            let lang = request_lang(&req, Some(link.invitation.lang));
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
                 .ok()
                 .is_some_and(|q| q.saved.is_some());
@@ -415,13 +415,13 @@ async fn post_form(
     for (name, value) in fields.into_inner() {
         match name.as_str() {
             "action" => action = value,
-            "lang" => form_lang = Some(value),
+            "lang" => form_lang = Lang::parse(&value),
             _ => {
                 answers.insert(name, value);
             }
         }
     }
-    let lang = request_lang(&req, form_lang.as_deref());
+    let lang = request_lang(&req, form_lang);
     if is_cross_site(&req, &state) {
         let t = texts(lang);
         let mut response = page(
@@ -442,7 +442,7 @@ async fn post_form(
         .await
         {
             Ok(()) => see_other(&format!("/r/{token}?saved=1&lang={}", lang.code())),
-            Err(error) => link_error_page(&req, &state, error, form_lang.as_deref()),
+            Err(error) => link_error_page(&req, &state, error, form_lang),
         };
     }
     let submitting = token.clone();
@@ -472,7 +472,7 @@ async fn post_form(
                 false,
             ),
         ),
-        Err(error) => link_error_page(&req, &state, error, form_lang.as_deref()),
+        Err(error) => link_error_page(&req, &state, error, form_lang),
     }
 }
 
