@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use crate::db::campaigns::{Campaign, CampaignStatus};
 use crate::db::invitations::{self, Invitation, InvitationState};
-use crate::db::responses::NewResponse;
 use crate::db::{self, write_tx, DbConn, DbError};
+use crate::pending::Submission;
 use crate::results::Scorer;
+use crate::secret::Key;
 use crate::template::answers::NOT_ANSWERED;
 use crate::template::{AnswerCodec, AnswerError, Kind, Lang, Template};
 
@@ -156,15 +157,34 @@ pub fn open_link(
     })
 }
 
-/// The answers saved with "save and continue later", if any.
-pub fn load_draft(conn: &mut DbConn, link: &OpenLink) -> Result<RawAnswers, LinkError> {
-    let saved = invitations::load_draft(conn, link.invitation.id)?;
-    // A draft that no longer parses is only a convenience lost, never an error page.
-    Ok(saved
-        .and_then(|json| serde_json::from_str(&json).ok())
+fn draft_context(link: &OpenLink) -> Vec<u8> {
+    format!("kinerja draft {}", link.invitation.id).into_bytes()
+}
+
+/// The answers saved with "save and continue later", if any. The draft is sealed with a key
+/// derived from the link's token, so only a request that presents the link can read it.
+pub fn load_draft(
+    conn: &mut DbConn,
+    link: &OpenLink,
+    token: &str,
+) -> Result<RawAnswers, LinkError> {
+    let sealed = invitations::load_draft(conn, link.invitation.id)?;
+    // A draft saved through another link of the same invitation (a reminder's) cannot be
+    // opened with this one; like a draft that no longer parses, it is a convenience lost,
+    // never an error page.
+    Ok(sealed
+        .and_then(|sealed| {
+            Key::from_token(token)
+                .open(&draft_context(link), &sealed)
+                .ok()
+        })
+        .and_then(|json| serde_json::from_slice(&json).ok())
         .unwrap_or_default())
 }
 
+/// Saves the answers so far, sealed. The invitation's row is locked first, so a submission
+/// racing this save either comes after it (and deletes the draft) or before it (and this save
+/// finds the link used).
 pub fn save_draft(
     conn: &mut DbConn,
     cache: &TemplateCache,
@@ -173,16 +193,18 @@ pub fn save_draft(
 ) -> Result<(), LinkError> {
     write_tx(conn, |conn| {
         let link = open_link(conn, cache, token)?;
-        store_draft(conn, &link, answers)
+        if !invitations::lock_active(conn, link.invitation.id)? {
+            return Err(LinkError::AlreadySubmitted {
+                lang: link.invitation.lang,
+            });
+        }
+        let kept = known_fields(&link.template, answers);
+        // A map of strings always serialises.
+        let json = serde_json::to_vec(&kept).unwrap_or_default();
+        let sealed = Key::from_token(token).seal(&draft_context(&link), &json);
+        invitations::save_draft(conn, link.invitation.id, &sealed)?;
+        Ok(())
     })
-}
-
-fn store_draft(conn: &mut DbConn, link: &OpenLink, answers: &RawAnswers) -> Result<(), LinkError> {
-    let kept = known_fields(&link.template, answers);
-    // A map of strings always serialises.
-    let json = serde_json::to_string(&kept).unwrap_or_default();
-    invitations::save_draft(conn, link.invitation.id, &json)?;
-    Ok(())
 }
 
 /// Only fields that belong to the template are kept, so a draft cannot grow without bound.
@@ -209,45 +231,39 @@ pub enum Problem {
     CommentTooLong,
 }
 
-#[derive(Debug)]
-pub enum Submitted {
-    Stored,
-    /// Nothing stored; the answers were kept as a draft.
-    Invalid(FormProblems),
+/// A submitted form, checked.
+pub enum Prepared {
+    /// Valid: ready for the writer (`pending::write_group`).
+    Ready(Submission),
+    /// Nothing is stored: the page goes back with every answer given and the problems.
+    Invalid(Box<OpenLink>, FormProblems),
 }
 
-/// Validates and stores a response, marking the link used, in one transaction. Exactly one of
-/// any number of concurrent submissions of the same link stores a response.
-pub fn submit(
+/// Checks a submitted form against its link and template. Reads only: the write happens in a
+/// group with others (see `db::group`), which checks the link again under its lock.
+pub fn prepare(
     conn: &mut DbConn,
     cache: &TemplateCache,
     token: &str,
     answers: &RawAnswers,
-) -> Result<Submitted, LinkError> {
-    write_tx(conn, |conn| {
-        let link = open_link(conn, cache, token)?;
-        let (encoded, comments, problems) = validate(&link.template, answers);
-        if problems != FormProblems::default() {
-            store_draft(conn, &link, answers)?;
-            return Ok(Submitted::Invalid(problems));
-        }
-        if !invitations::mark_used(conn, link.invitation.id)? {
-            return Err(LinkError::AlreadySubmitted {
-                lang: link.invitation.lang,
-            });
-        }
-        let response = NewResponse {
-            unit_id: link.invitation.unit_id,
-            answers: encoded,
-        };
-        let today = chrono::Utc::now().date_naive();
-        let response_id = db::responses::insert_one(conn, link.campaign.id, today, &response)?;
-        if link.template.kind() == Kind::Checklist {
-            db::responses::record_review(conn, response_id, link.invitation.id, &comments)?;
-        }
-        invitations::delete_draft(conn, link.invitation.id)?;
-        Ok(Submitted::Stored)
-    })
+) -> Result<Prepared, LinkError> {
+    let link = open_link(conn, cache, token)?;
+    let (encoded, comments, problems) = validate(&link.template, answers);
+    if problems != FormProblems::default() {
+        return Ok(Prepared::Invalid(Box::new(link), problems));
+    }
+    Ok(Prepared::Ready(Submission {
+        invitation_id: link.invitation.id,
+        campaign_id: link.campaign.id,
+        unit_id: link.invitation.unit_id,
+        kind: link.template.kind(),
+        lang: link.invitation.lang,
+        title: link.campaign.title.clone(),
+        closes_on: link.campaign.closes_on,
+        answers: encoded,
+        comments,
+        min_responses: link.campaign.min_responses,
+    }))
 }
 
 /// The encoded answers, the comments to keep, and the problems found.

@@ -4,9 +4,10 @@ use super::{CampaignCommand, ProgressFormat};
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
 use crate::db::CampaignId;
+use crate::db::DatabaseUrl;
 use crate::db::{self, DbConn};
 
-pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
+pub fn run(conn: &mut DbConn, url: &DatabaseUrl, command: CampaignCommand) -> anyhow::Result<()> {
     match command {
         CampaignCommand::Create {
             template,
@@ -45,13 +46,23 @@ pub fn run(conn: &mut DbConn, command: CampaignCommand) -> anyhow::Result<()> {
         CampaignCommand::List => list(conn),
         CampaignCommand::Progress { id, format } => progress(conn, id, format),
         CampaignCommand::Open { id } => change_status(conn, id, CampaignStatus::Open),
-        CampaignCommand::Close { id } => change_status(conn, id, CampaignStatus::Closed),
+        CampaignCommand::Close { id } => close(conn, url, id),
     }
 }
 
 fn change_status(conn: &mut DbConn, id: CampaignId, status: CampaignStatus) -> anyhow::Result<()> {
     campaign::set_status(conn, id, status)?;
     println!("campaign {id} is {status}");
+    Ok(())
+}
+
+/// Closing releases every pending answer and destroys the campaign's data key.
+fn close(conn: &mut DbConn, url: &DatabaseUrl, id: CampaignId) -> anyhow::Result<()> {
+    let key = crate::pending::server_key(conn, url)?;
+    let released = crate::pending::close(conn, &key, id)?;
+    println!("campaign {id} is closed");
+    // The line above is what scripts read; the release is worth a note beside it.
+    eprintln!("{released} pending answers released");
     Ok(())
 }
 

@@ -264,7 +264,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Template(TemplateCommand::List) => data::list_templates(&mut conn),
         Command::Units(UnitsCommand::Import { file }) => data::import_units(&mut conn, &file),
         Command::Units(UnitsCommand::List) => data::list_units(&mut conn),
-        Command::Campaign(command) => campaign::run(&mut conn, command),
+        Command::Campaign(command) => campaign::run(&mut conn, &url, command),
         Command::Responses(ResponsesCommand::Import { campaign, file }) => {
             data::import_responses(&mut conn, campaign, &file)
         }

@@ -34,7 +34,9 @@ pub fn run(url: &DatabaseUrl, command: Command) -> anyhow::Result<()> {
     } else {
         None
     };
+    let key = crate::pending::server_key(&mut *pool.get()?, url)?;
     let config = ServerConfig {
+        key,
         bind,
         public_url: public_url.clone().unwrap_or_default(),
         trust_proxy,

@@ -194,21 +194,39 @@ pub fn progress(conn: &mut DbConn, campaign_id: CampaignId) -> Result<Vec<UnitPr
         .collect())
 }
 
+/// Locks an active invitation's row for the rest of the transaction; false when it is not
+/// active any more. A draft is saved under this lock, and a submission marks the invitation
+/// used under the same row lock, so a save racing a submit ends one way or the other: never a
+/// draft left beside a used invitation, never two inserts of one draft.
+pub fn lock_active(conn: &mut DbConn, id: InvitationId) -> Result<bool, DbError> {
+    let query = invitations::table
+        .find(id)
+        .filter(invitations::state.eq(InvitationState::Active))
+        .select(invitations::id);
+    let found: Option<InvitationId> = match conn {
+        DbConn::Pg(c) => query.for_update().first(c).optional()?,
+        // The write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        DbConn::Sqlite(c) => query.first(c).optional()?,
+    };
+    Ok(found.is_some())
+}
+
+/// Stores the sealed draft (call under `lock_active`). Only the day is kept.
 pub fn save_draft(
     conn: &mut DbConn,
     invitation_id: InvitationId,
-    answers_json: &str,
+    sealed: &[u8],
 ) -> Result<(), DbError> {
-    let now = super::now();
+    let today = chrono::Utc::now().date_naive();
     let updated = diesel::update(drafts::table.find(invitation_id))
-        .set((drafts::answers.eq(answers_json), drafts::saved_at.eq(now)))
+        .set((drafts::sealed.eq(sealed), drafts::saved_on.eq(today)))
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(drafts::table)
             .values((
                 drafts::invitation_id.eq(invitation_id),
-                drafts::answers.eq(answers_json),
-                drafts::saved_at.eq(now),
+                drafts::sealed.eq(sealed),
+                drafts::saved_on.eq(today),
             ))
             .execute(conn)?;
     }
@@ -218,15 +236,21 @@ pub fn save_draft(
 pub fn load_draft(
     conn: &mut DbConn,
     invitation_id: InvitationId,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<Vec<u8>>, DbError> {
     Ok(drafts::table
         .find(invitation_id)
-        .select(drafts::answers)
+        .select(drafts::sealed)
         .first(conn)
         .optional()?)
 }
 
 pub fn delete_draft(conn: &mut DbConn, invitation_id: InvitationId) -> Result<(), DbError> {
     diesel::delete(drafts::table.find(invitation_id)).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the drafts of these invitations.
+pub fn delete_drafts(conn: &mut DbConn, ids: &[InvitationId]) -> Result<(), DbError> {
+    diesel::delete(drafts::table.filter(drafts::invitation_id.eq_any(ids))).execute(conn)?;
     Ok(())
 }

@@ -4,8 +4,10 @@
 //! (bulk insert and streaming reads of responses) the repository matches on the variant.
 
 pub mod campaigns;
+pub mod group;
 pub mod invitations;
 pub mod outbox;
+pub mod pending;
 pub mod pool;
 pub mod responses;
 pub mod schema;
@@ -55,6 +57,8 @@ pub enum DbError {
     Migration(String),
     #[error("no database connection: {0}")]
     Pool(String),
+    #[error("the stored {0} cannot be opened with this server's secret key")]
+    Unreadable(&'static str),
     #[error("the {0} just written is missing")]
     Missing(&'static str),
     #[error(transparent)]
@@ -148,9 +152,13 @@ pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
                     source,
                 })?;
             // busy_timeout first: WAL needs a lock, and a concurrent opener must wait for it.
+            // synchronous = FULL: an acknowledged answer survives a power loss (NORMAL may
+            // lose the last commits in WAL mode); group commit pays one fsync per group.
+            // secure_delete: a deleted draft or pending answer is overwritten, not left in a
+            // free page.
             conn.batch_execute(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
             )?;
             Ok(DbConn::Sqlite(conn))
         }
@@ -221,6 +229,16 @@ where
             Err(error)
         }
     }
+}
+
+/// SQLite: moves the write-ahead log into the database file and empties it, so that frames
+/// holding earlier versions of pages (a pending answer, a draft) do not linger in `-wal`.
+/// Readers in other connections may keep some frames; those go at the next checkpoint.
+pub fn checkpoint(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    }
+    Ok(())
 }
 
 /// UTC now, truncated to the second: stored timestamps never need finer precision.

@@ -81,8 +81,31 @@ diesel::table! {
 diesel::table! {
     drafts (invitation_id) {
         invitation_id -> BigInt,
-        answers -> Text,
-        saved_at -> Timestamp,
+        sealed -> Binary,
+        saved_on -> Date,
+    }
+}
+
+diesel::table! {
+    server_key (id) {
+        id -> Integer,
+        fingerprint -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_keys (campaign_id) {
+        campaign_id -> BigInt,
+        sealed_key -> Binary,
+    }
+}
+
+diesel::table! {
+    pending_answers (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        sealed -> Binary,
     }
 }
 
@@ -141,4 +164,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_reviewers,
     review_comments,
     outbox,
+    server_key,
+    campaign_keys,
+    pending_answers,
 );

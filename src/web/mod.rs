@@ -17,8 +17,11 @@ use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
 
+use crate::db::group::GroupWriter;
 use crate::db::{Access, DbError, Pool};
-use crate::respond::{self, LinkError, RawAnswers, Submitted, TemplateCache};
+use crate::pending::{self, Submission, Written};
+use crate::respond::{self, LinkError, Prepared, RawAnswers, TemplateCache};
+use crate::secret::Key;
 use crate::template::Lang;
 use i18n::{texts, Texts};
 use ratelimit::{Limits, RateLimiter};
@@ -37,12 +40,20 @@ pub struct ServerConfig {
     /// Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     pub limits: Limits,
+    /// Seals survey answers until their release (see `pending`).
+    pub key: Key,
 }
+
+/// Submissions that queued while a group was being written are written together: one
+/// transaction, one fsync. More than this many wait for the next group.
+const MAX_GROUP: usize = 256;
 
 struct AppState {
     /// Owns the order in which requests get connections and the SQLite writer queue.
     pool: Pool,
     templates: Arc<TemplateCache>,
+    /// The group-commit writer of submissions.
+    submissions: GroupWriter<Submission, Written>,
     limiter: RateLimiter,
     public_origin: String,
     trust_proxy: bool,
@@ -67,7 +78,27 @@ pub async fn serve(
     config: ServerConfig,
     on_listen: impl FnOnce(&[SocketAddr]),
 ) -> std::io::Result<()> {
+    let key = Arc::new(config.key);
+    let writing = key.clone();
+    let releasing = key;
+    let submissions = GroupWriter::spawn(
+        pool.clone(),
+        MAX_GROUP,
+        Arc::new(move |conn: &mut crate::db::DbConn, group: &[Submission]| {
+            pending::write_group(conn, &writing, group)
+        }),
+        Some(Arc::new(
+            move |conn: &mut crate::db::DbConn, written: &[Written]| {
+                // A failed release is retried by the next group or at close; the answers stay
+                // sealed and pending meanwhile, nothing is lost.
+                if let Err(error) = pending::release_due(conn, &releasing, written) {
+                    tracing::error!(%error, "releasing pending answers failed");
+                }
+            },
+        )),
+    );
     let state = web::Data::new(AppState {
+        submissions,
         pool,
         templates: Arc::new(TemplateCache::default()),
         limiter: RateLimiter::new(config.limits),
@@ -357,7 +388,7 @@ async fn show_form(
     let lookup = token.clone();
     let opened = blocking(&state, Access::Read, move |conn, cache| {
         let link = respond::open_link(conn, cache, &lookup)?;
-        let draft = respond::load_draft(conn, &link)?;
+        let draft = respond::load_draft(conn, &link, &lookup)?;
         Ok((link, draft))
     })
     .await;
@@ -446,31 +477,48 @@ async fn post_form(
         };
     }
     let submitting = token.clone();
-    let outcome = blocking(
-        &state,
-        Access::Write,
-        move |conn, cache| match respond::submit(conn, cache, &submitting, &answers)? {
-            Submitted::Stored => Ok(None),
-            Submitted::Invalid(problems) => {
-                let link = respond::open_link(conn, cache, &submitting)?;
-                Ok(Some((link, answers, problems)))
-            }
-        },
-    )
+    let prepared = blocking(&state, Access::Read, move |conn, cache| {
+        let prepared = respond::prepare(conn, cache, &submitting, &answers)?;
+        Ok((prepared, answers))
+    })
     .await;
-    match outcome {
-        Ok(None) => see_other(&format!("/thanks?lang={}", lang.code())),
-        Ok(Some((link, answers, problems))) => html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            pages::form(
-                texts(lang),
-                lang,
-                &link,
-                &token,
-                &answers,
-                Some(&problems),
-                false,
-            ),
+    let submission = match prepared {
+        Ok((Prepared::Ready(submission), _)) => submission,
+        // Nothing is stored: the answers travel back in the page itself.
+        Ok((Prepared::Invalid(link, problems), answers)) => {
+            return html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::form(
+                    texts(lang),
+                    lang,
+                    &link,
+                    &token,
+                    &answers,
+                    Some(&problems),
+                    false,
+                ),
+            )
+        }
+        Err(error) => return link_error_page(&req, &state, error, form_lang),
+    };
+    let written = state
+        .submissions
+        .write(submission)
+        .await
+        .map_err(|e| WebError::Link(LinkError::Db(e)));
+    match written {
+        Ok(Written::Stored { .. }) => see_other(&format!("/thanks?lang={}", lang.code())),
+        Ok(Written::AlreadySubmitted { lang }) => link_error_page(
+            &req,
+            &state,
+            WebError::Link(LinkError::AlreadySubmitted { lang }),
+            form_lang,
+        ),
+        Ok(Written::Closed { lang, title }) => link_error_page(
+            &req,
+            &state,
+            WebError::Link(LinkError::Closed { lang, title }),
+            form_lang,
         ),
         Err(error) => link_error_page(&req, &state, error, form_lang),
     }

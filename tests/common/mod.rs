@@ -154,6 +154,11 @@ impl TestDb {
             .n
     }
 
+    /// Answers stored through links: released into `responses`, or sealed and pending.
+    pub fn stored_answers(&self) -> i64 {
+        self.count("responses") + self.count("pending_answers")
+    }
+
     /// Imports the given units CSV text, a template file and creates a campaign; its id.
     pub fn campaign(&self, units_csv: &str, template: &str, extra: &[&str]) -> i64 {
         let units = self.write("units.csv", units_csv);

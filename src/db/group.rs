@@ -1,0 +1,159 @@
+//! Group commit: one writer task takes every request that queued while the previous group was
+//! being written and commits them in one transaction, so that many submissions share one
+//! fsync. A caller's answer comes back only once its group is durably committed.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{write_tx, Access, DbConn, DbError, Pool};
+
+/// Writes a group of requests inside one transaction, answering each in order. An `Err` rolls
+/// the whole group back; the writer then retries each request alone, so one bad request never
+/// fails the others.
+pub type GroupHandler<Req, Resp> =
+    dyn Fn(&mut DbConn, &[Req]) -> Result<Vec<Resp>, DbError> + Send + Sync;
+
+/// Runs after each committed group, in a transaction of its own, with the group's answers.
+pub type AfterCommit<Resp> = dyn Fn(&mut DbConn, &[Resp]) + Send + Sync;
+
+type Job<Req, Resp> = (Req, oneshot::Sender<Result<Resp, DbError>>);
+
+pub struct GroupWriter<Req, Resp> {
+    queue: mpsc::Sender<Job<Req, Resp>>,
+}
+
+impl<Req, Resp> Clone for GroupWriter<Req, Resp> {
+    fn clone(&self) -> Self {
+        GroupWriter {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<Req, Resp> GroupWriter<Req, Resp>
+where
+    Req: Send + 'static,
+    Resp: Clone + Send + 'static,
+{
+    /// Starts the writer on the current runtime. It ends when every handle is dropped.
+    pub fn spawn(
+        pool: Pool,
+        max_group: usize,
+        handler: Arc<GroupHandler<Req, Resp>>,
+        after_commit: Option<Arc<AfterCommit<Resp>>>,
+    ) -> GroupWriter<Req, Resp> {
+        let (queue, jobs) = mpsc::channel(max_group.max(1) * 4);
+        tokio::spawn(run(pool, max_group.max(1), handler, after_commit, jobs));
+        GroupWriter { queue }
+    }
+
+    /// Queues `request` and waits until its group is committed (or failed).
+    pub async fn write(&self, request: Req) -> Result<Resp, DbError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send((request, answer))
+            .await
+            .map_err(|_| DbError::Pool("the writer has stopped".into()))?;
+        answered
+            .await
+            .map_err(|_| DbError::Pool("the writer stopped before answering".into()))?
+    }
+}
+
+async fn run<Req, Resp>(
+    pool: Pool,
+    max_group: usize,
+    handler: Arc<GroupHandler<Req, Resp>>,
+    after_commit: Option<Arc<AfterCommit<Resp>>>,
+    mut jobs: mpsc::Receiver<Job<Req, Resp>>,
+) where
+    Req: Send + 'static,
+    Resp: Clone + Send + 'static,
+{
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < max_group {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let (requests, answers): (Vec<Req>, Vec<_>) = group.into_iter().unzip();
+        let handler = handler.clone();
+        let after_commit = after_commit.clone();
+        let written = pool
+            .run(Access::Write, move |conn| {
+                Ok::<_, DbError>(write_group(conn, &handler, after_commit, &requests))
+            })
+            .await;
+        match written {
+            Ok((outcomes, finish)) => {
+                for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                    let _ = answer.send(outcome);
+                }
+                // The group's callers have their answers; release work (if any) follows,
+                // holding the writer's turn so the next group waits for it.
+                if let Some(finish) = finish {
+                    let _ = pool
+                        .run(Access::Write, move |conn| {
+                            finish(conn);
+                            Ok::<_, DbError>(())
+                        })
+                        .await;
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                for answer in answers {
+                    let _ = answer.send(Err(DbError::Pool(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+type Finish = Box<dyn FnOnce(&mut DbConn) + Send>;
+
+fn write_group<Req, Resp>(
+    conn: &mut DbConn,
+    handler: &Arc<GroupHandler<Req, Resp>>,
+    after_commit: Option<Arc<AfterCommit<Resp>>>,
+    requests: &[Req],
+) -> (Vec<Result<Resp, DbError>>, Option<Finish>)
+where
+    Resp: Clone + Send + 'static,
+{
+    let outcomes = match write_tx(conn, |conn| handler(conn, requests)) {
+        Ok(answers) if answers.len() == requests.len() => answers.into_iter().map(Ok).collect(),
+        Ok(_) => vec_of_errors(requests.len(), "the writer answered the wrong number"),
+        Err(_) if requests.len() > 1 => requests
+            .iter()
+            .map(|request| {
+                write_tx(conn, |conn| handler(conn, std::slice::from_ref(request))).and_then(
+                    |mut answers| {
+                        answers
+                            .pop()
+                            .ok_or(DbError::Missing("answer of the writer"))
+                    },
+                )
+            })
+            .collect(),
+        Err(error) => vec![Err(error)],
+    };
+    let committed: Vec<Resp> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok().cloned())
+        .collect();
+    let finish = match after_commit {
+        Some(after) if !committed.is_empty() => {
+            Some(Box::new(move |conn: &mut DbConn| after(conn, &committed)) as Finish)
+        }
+        _ => None,
+    };
+    (outcomes, finish)
+}
+
+fn vec_of_errors<Resp>(n: usize, what: &'static str) -> Vec<Result<Resp, DbError>> {
+    (0..n).map(|_| Err(DbError::Missing(what))).collect()
+}

@@ -1,0 +1,191 @@
+//! Sealed survey answers waiting for release, the campaigns' sealed data keys, and the server
+//! key's fingerprint. Nothing here is readable without the server key.
+
+use diesel::prelude::*;
+
+use super::schema::{campaign_keys, campaigns, pending_answers, server_key};
+use super::types::{CampaignId, CampaignStatus, UnitId};
+use super::{DbConn, DbError};
+
+/// The fingerprint of the key this database was set up with; the first caller records its own.
+/// Returns the stored one.
+pub fn claim_key_fingerprint(conn: &mut DbConn, fingerprint: &str) -> Result<String, DbError> {
+    super::write_tx(conn, |conn| {
+        let stored: Option<String> = server_key::table
+            .find(1)
+            .select(server_key::fingerprint)
+            .first(conn)
+            .optional()?;
+        if let Some(stored) = stored {
+            return Ok(stored);
+        }
+        let inserted = match conn {
+            // Another instance may record its fingerprint at the same moment; the first wins.
+            DbConn::Pg(c) => diesel::insert_into(server_key::table)
+                .values((
+                    server_key::id.eq(1),
+                    server_key::fingerprint.eq(fingerprint),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(server_key::table)
+                .values((
+                    server_key::id.eq(1),
+                    server_key::fingerprint.eq(fingerprint),
+                ))
+                .execute(c)?,
+        };
+        if inserted == 1 {
+            return Ok(fingerprint.to_owned());
+        }
+        Ok(server_key::table
+            .find(1)
+            .select(server_key::fingerprint)
+            .first(conn)?)
+    })
+}
+
+/// The campaign's status, read under a lock that a concurrent `close` waits for (PostgreSQL
+/// `FOR SHARE`; SQLite's write transaction already excludes it): answers sealed in this
+/// transaction are then either released by that close or refused.
+pub fn campaign_status_locked(
+    conn: &mut DbConn,
+    campaign: CampaignId,
+) -> Result<Option<CampaignStatus>, DbError> {
+    let query = campaigns::table.find(campaign).select(campaigns::status);
+    Ok(match conn {
+        DbConn::Pg(c) => query.for_share().first(c).optional()?,
+        DbConn::Sqlite(c) => query.first(c).optional()?,
+    })
+}
+
+pub fn sealed_campaign_key(
+    conn: &mut DbConn,
+    campaign: CampaignId,
+) -> Result<Option<Vec<u8>>, DbError> {
+    Ok(campaign_keys::table
+        .find(campaign)
+        .select(campaign_keys::sealed_key)
+        .first(conn)
+        .optional()?)
+}
+
+/// Records the campaign's sealed data key unless one exists; returns the one that is stored.
+pub fn store_campaign_key(
+    conn: &mut DbConn,
+    campaign: CampaignId,
+    sealed: &[u8],
+) -> Result<Vec<u8>, DbError> {
+    let values = (
+        campaign_keys::campaign_id.eq(campaign),
+        campaign_keys::sealed_key.eq(sealed),
+    );
+    match conn {
+        DbConn::Pg(c) => {
+            diesel::insert_into(campaign_keys::table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+        }
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(campaign_keys::table)
+                .values(values)
+                .execute(c)?;
+        }
+    }
+    sealed_campaign_key(conn, campaign)?.ok_or(DbError::Missing("campaign key"))
+}
+
+/// Destroys the campaign's data key: pending rows sealed with it in old copies of the database
+/// can then never be opened.
+pub fn delete_campaign_key(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
+    diesel::delete(campaign_keys::table.find(campaign)).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pending_answers)]
+pub struct NewPending<'a> {
+    /// Random: a pending row's id says nothing about when it came.
+    pub id: i64,
+    pub campaign_id: CampaignId,
+    pub unit_id: UnitId,
+    pub sealed: &'a [u8],
+}
+
+/// Rows per statement: SQLite allows 32,766 bound variables in one statement, 4 per row.
+const ROWS_PER_STATEMENT: usize = 8_000;
+
+pub fn insert(conn: &mut DbConn, rows: &[NewPending]) -> Result<(), DbError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(pending_answers::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(pending_answers::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = pending_answers)]
+pub struct Pending {
+    pub id: i64,
+    pub unit_id: UnitId,
+    pub sealed: Vec<u8>,
+}
+
+/// How many answers of each of these units are pending.
+pub fn counts(
+    conn: &mut DbConn,
+    campaign: CampaignId,
+    units: &[UnitId],
+) -> Result<Vec<UnitCount>, DbError> {
+    Ok(pending_answers::table
+        .filter(pending_answers::campaign_id.eq(campaign))
+        .filter(pending_answers::unit_id.eq_any(units))
+        .group_by(pending_answers::unit_id)
+        .select((pending_answers::unit_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Queryable)]
+pub struct UnitCount {
+    pub unit_id: UnitId,
+    pub pending: i64,
+}
+
+/// Every pending answer of the campaign, or of one unit of it.
+pub fn of_campaign(
+    conn: &mut DbConn,
+    campaign: CampaignId,
+    unit: Option<UnitId>,
+) -> Result<Vec<Pending>, DbError> {
+    let mut query = pending_answers::table
+        .filter(pending_answers::campaign_id.eq(campaign))
+        .select(Pending::as_select())
+        .into_boxed();
+    if let Some(unit) = unit {
+        query = query.filter(pending_answers::unit_id.eq(unit));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn delete(conn: &mut DbConn, ids: &[i64]) -> Result<(), DbError> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        diesel::delete(pending_answers::table.filter(pending_answers::id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Pending answers of the campaign (a count, for the organizer: not an answer).
+pub fn count(conn: &mut DbConn, campaign: CampaignId) -> Result<i64, DbError> {
+    Ok(pending_answers::table
+        .filter(pending_answers::campaign_id.eq(campaign))
+        .count()
+        .get_result(conn)?)
+}
