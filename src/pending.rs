@@ -218,6 +218,7 @@ pub fn release_due(conn: &mut DbConn, server: &Key, written: &[Written]) -> Resu
         let mut released = 0;
         for (campaign, (k, units)) in &touched {
             let k = i64::from(*k);
+            pending::lock_campaign(conn, *campaign)?;
             let due: Vec<UnitId> = pending::counts(conn, *campaign, units)?
                 .into_iter()
                 .filter(|c| c.pending >= 2 * k)

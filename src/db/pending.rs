@@ -59,6 +59,21 @@ pub fn campaign_status_locked(
     })
 }
 
+/// Takes the campaign's row lock for the rest of the transaction (PostgreSQL; SQLite's write
+/// transaction excludes every other writer already), so that two instances never release the
+/// same pending answers: the second waits, then counts again.
+pub fn lock_campaign(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
+    if let DbConn::Pg(c) = conn {
+        campaigns::table
+            .find(campaign)
+            .select(campaigns::id)
+            .for_update()
+            .first::<CampaignId>(c)
+            .optional()?;
+    }
+    Ok(())
+}
+
 pub fn sealed_campaign_key(
     conn: &mut DbConn,
     campaign: CampaignId,
