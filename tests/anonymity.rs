@@ -335,3 +335,76 @@ fn an_instance_with_another_key_refuses_to_run() {
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("KINERJA_SECRET_KEY must be 32 bytes written as base64 or hex"));
 }
+
+#[tokio::test]
+async fn a_server_killed_mid_load_loses_no_acknowledged_answer_and_releases_nothing_twice() {
+    let db = TestDb::new();
+    let campaign = db.campaign(UNITS, SFO, &["--min-responses", "2"]);
+    let lines: String = (0..160)
+        .map(|i| format!("p{i}@example.org,{}\n", if i % 3 == 0 { "A" } else { "B" }))
+        .collect();
+    let tokens = invite(&db, campaign, &lines);
+    let server = Server::start(&db, &[]);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    for (who, token) in tokens.iter().enumerate() {
+        let url = server.link(token);
+        let fields = form_of(who);
+        let done = done_tx.clone();
+        tokio::spawn(async move {
+            let status = client()
+                .post(url)
+                .form(&fields)
+                .send()
+                .await
+                .map(|r| r.status());
+            let _ = done.send(status);
+        });
+    }
+    drop(done_tx);
+    // kill -9 once some answers are acknowledged and others are in flight.
+    let mut acknowledged = 0;
+    while acknowledged < 40 {
+        match done_rx.recv().await {
+            Some(Ok(StatusCode::SEE_OTHER)) => acknowledged += 1,
+            Some(Ok(other)) => panic!("unexpected status {other}"),
+            Some(Err(_)) | None => break,
+        }
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &server.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    while let Some(outcome) = done_rx.recv().await {
+        if matches!(outcome, Ok(StatusCode::SEE_OTHER)) {
+            acknowledged += 1;
+        }
+    }
+    drop(server);
+    let used: i64 = {
+        use diesel::prelude::*;
+        use kinerja::db::schema::invitations;
+        let mut conn = db.conn();
+        invitations::table
+            .filter(invitations::state.eq("used"))
+            .count()
+            .get_result(&mut conn)
+            .expect("used")
+    };
+    assert!(used >= acknowledged, "{used} used < {acknowledged} acknowledged");
+    // Marking a link used and sealing its answer are one transaction: never one alone.
+    assert_eq!(db.stored_answers(), used);
+    // A restarted server takes the rest; closing releases every pending answer once.
+    let server = Server::start(&db, &[]);
+    for (who, token) in tokens.iter().enumerate() {
+        let status = post(&server, token, &form_of(who)).await;
+        assert!(
+            status == StatusCode::SEE_OTHER || status == StatusCode::CONFLICT,
+            "{status}"
+        );
+    }
+    drop(server);
+    db.ok(&["campaign", "close", &campaign.to_string()]);
+    assert_eq!(db.count("responses"), 160);
+    assert_eq!(db.count("pending_answers"), 0);
+}
