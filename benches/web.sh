@@ -107,6 +107,21 @@ run_wrk() {
 
 field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 
+# cpu_ticks BACKEND: user + system clock ticks of the server and, on PostgreSQL, of every
+# postgres process (the pooled connections live as long as the server).
+cpu_ticks() {
+  local pids=("$server_pid") total=0
+  if [ "$1" = postgres ]; then mapfile -t -O 1 pids < <(pgrep -x postgres); pids[0]=$server_pid; fi
+  for p in "${pids[@]}"; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+  done
+  echo "$total"
+}
+
+# The server key of the benchmark's databases lives with them (not in the working folder).
+export KINERJA_SECRET_KEY_FILE="$work/kinerja.key"
+
 summary=()
 bench_backend() {
   local backend=$1 url
@@ -161,7 +176,10 @@ bench_backend() {
 
   run_wrk "$backend-healthz" "$base/healthz"
   run_wrk "$backend-form" "$base" "$work/form-tokens" "" "$threads"
+  local cpu_before cpu_after
+  cpu_before=$(cpu_ticks "$backend")
   run_wrk "$backend-submit" "$base" "$work/post-tokens" "$work/body" "$threads"
+  cpu_after=$(cpu_ticks "$backend")
 
   local ceiling
   ceiling=$(field "$work/$backend-healthz" rps)
@@ -184,6 +202,10 @@ bench_backend() {
   stored=$("$kinerja" --database-url "$url" campaign progress 3 --format json \
     | sed -n 's/.*"submitted": \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s }')
   echo "submissions answered 303: $answered; links used in the database: $stored"
+  # CPU seconds of the server and the database processes (user + system, from /proc) spent
+  # during the submission run, per answered submission.
+  awk -v t="$((cpu_after - cpu_before))" -v hz="$(getconf CLK_TCK)" -v n="$answered" \
+    'BEGIN { printf "CPU per submission: %.2f ms (server + database, %.1f CPU-s for %d)\n", 1000 * t / hz / n, t / hz, n }'
   if [ "$stored" -lt "$answered" ]; then echo "FAIL: fewer stored than answered" >&2; exit 1; fi
   if [ -n "$pg_db" ]; then
     psql -q "$pg_server" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
