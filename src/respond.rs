@@ -117,6 +117,33 @@ pub fn open_link(
     }
     let (invitation, campaign) = invitations::find_with_campaign(conn, &crate::token::hash(token))?
         .ok_or(LinkError::Unknown)?;
+    check_link(conn, cache, invitation, campaign)
+}
+
+/// Opens the link for the form view, with the answers saved in its draft (if any): one query.
+pub fn open_with_draft(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    token: &str,
+) -> Result<(OpenLink, RawAnswers), LinkError> {
+    if !crate::token::looks_valid(token) {
+        return Err(LinkError::Unknown);
+    }
+    let (invitation, campaign, sealed) =
+        invitations::find_with_campaign_and_draft(conn, &crate::token::hash(token))?
+            .ok_or(LinkError::Unknown)?;
+    let link = check_link(conn, cache, invitation, campaign)?;
+    let draft = unseal_draft(&link, token, sealed);
+    Ok((link, draft))
+}
+
+/// Whether the invitation and its campaign can be answered now, with what the form needs.
+fn check_link(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    invitation: Invitation,
+    campaign: Campaign,
+) -> Result<OpenLink, LinkError> {
     let lang = invitation.lang;
     match invitation.state {
         InvitationState::Revoked => return Err(LinkError::Unknown),
@@ -161,25 +188,19 @@ fn draft_context(link: &OpenLink) -> Vec<u8> {
     format!("kinerja draft {}", link.invitation.id).into_bytes()
 }
 
-/// The answers saved with "save and continue later", if any. The draft is sealed with a key
-/// derived from the link's token, so only a request that presents the link can read it.
-pub fn load_draft(
-    conn: &mut DbConn,
-    link: &OpenLink,
-    token: &str,
-) -> Result<RawAnswers, LinkError> {
-    let sealed = invitations::load_draft(conn, link.invitation.id)?;
-    // A draft saved through another link of the same invitation (a reminder's) cannot be
-    // opened with this one; like a draft that no longer parses, it is a convenience lost,
-    // never an error page.
-    Ok(sealed
+/// The answers saved with "save and continue later". The draft is sealed with a key derived
+/// from the link's token, so only a request that presents the link can read it. A draft saved
+/// through another link of the same invitation (a reminder's) cannot be opened with this one;
+/// like a draft that no longer parses, it is a convenience lost, never an error page.
+fn unseal_draft(link: &OpenLink, token: &str, sealed: Option<Vec<u8>>) -> RawAnswers {
+    sealed
         .and_then(|sealed| {
             Key::from_token(token)
                 .open(&draft_context(link), &sealed)
                 .ok()
         })
         .and_then(|json| serde_json::from_slice(&json).ok())
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Saves the answers so far, sealed. The invitation's row is locked first, so a submission

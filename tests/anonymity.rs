@@ -391,7 +391,10 @@ async fn a_server_killed_mid_load_loses_no_acknowledged_answer_and_releases_noth
             .get_result(&mut conn)
             .expect("used")
     };
-    assert!(used >= acknowledged, "{used} used < {acknowledged} acknowledged");
+    assert!(
+        used >= acknowledged,
+        "{used} used < {acknowledged} acknowledged"
+    );
     // Marking a link used and sealing its answer are one transaction: never one alone.
     assert_eq!(db.stored_answers(), used);
     // A restarted server takes the rest; closing releases every pending answer once.

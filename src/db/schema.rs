@@ -151,6 +151,7 @@ diesel::joinable!(responses -> campaigns (campaign_id));
 
 diesel::joinable!(invitations -> campaigns (campaign_id));
 diesel::joinable!(invitation_tokens -> invitations (invitation_id));
+diesel::joinable!(drafts -> invitations (invitation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     templates,

@@ -395,9 +395,7 @@ async fn show_form(
     let token = token.into_inner();
     let lookup = token.clone();
     let opened = blocking(&state, Access::Read, move |conn, cache| {
-        let link = respond::open_link(conn, cache, &lookup)?;
-        let draft = respond::load_draft(conn, &link, &lookup)?;
-        Ok((link, draft))
+        respond::open_with_draft(conn, cache, &lookup)
     })
     .await;
     match opened {
