@@ -1,6 +1,7 @@
 //! Campaign results: stored responses -> per-unit statistics -> ranking -> table, JSON or CSV.
 
 pub mod aggregate;
+pub mod columns;
 pub mod render;
 pub mod score;
 
