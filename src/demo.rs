@@ -285,11 +285,7 @@ pub fn respondent_link(conn: &mut DbConn) -> anyhow::Result<String> {
         campaign.campaign.id,
         "demo-invitation.csv",
         csv.as_bytes(),
-        &crate::import::invitations::InviteOptions {
-            reissue: false,
-            send_email: false,
-            public_url: String::new(),
-        },
+        false,
     )?;
     links
         .into_iter()

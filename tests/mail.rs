@@ -134,6 +134,47 @@ async fn an_invitation_arrives_once_with_a_link_that_opens_the_form() {
 }
 
 #[test]
+fn invitations_and_their_emails_are_stored_together_or_not_at_all() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    invite(&db, campaign, "a@example.org,A\n");
+    // b@ is issued a link before line 3 is refused: the one transaction of links and emails
+    // is rolled back, so neither b@'s link nor any email stays.
+    let file = db.write(
+        "again.csv",
+        "email,unit\nb@example.org,B\na@example.org,A\n",
+    );
+    let err = db.fails(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        &file.display().to_string(),
+    ]);
+    assert!(
+        err.contains("line 3, column 'email': a@example.org is already invited to unit A"),
+        "{err}"
+    );
+    assert_eq!(
+        db.ok(&["mail", "status"]).lines().next(),
+        Some("queued 1, sent 0, failed 0")
+    );
+    assert_eq!(invite(&db, campaign, "b@example.org,B\n").len(), 1);
+    // --no-email issues links only.
+    let file = db.write("quiet.csv", "email,unit\nc@example.org,A\n");
+    db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        "--no-email",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(
+        db.ok(&["mail", "status"]).lines().next(),
+        Some("queued 2, sent 0, failed 0")
+    );
+}
+
+#[test]
 fn a_server_that_is_down_leaves_messages_queued_until_it_is_back() {
     let db = TestDb::new();
     let campaign = survey(&db);
@@ -344,6 +385,8 @@ fn summaries_show_the_figures_of_kinerja_results() {
         "--to",
         "organizer@example.go.id",
         "--unit-heads",
+        "--lang",
+        "en",
     ]);
     assert_eq!(
         out.trim(),
@@ -455,6 +498,124 @@ fn summaries_show_the_figures_of_kinerja_results() {
         "{pabar}"
     );
     assert!(!pabar.contains("Score "));
+}
+
+#[test]
+fn summaries_are_indonesian_unless_asked_otherwise() {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let heads = db.write(
+        "heads.csv",
+        "code,name,parent_code,head_email\nKW-ACEH,Kanwil DJPb Provinsi Aceh,DJPB,kepala.aceh@example.go.id\n",
+    );
+    db.ok(&["units", "import", &heads.display().to_string()]);
+    // A usage error, like any other bad argument (exit code 2).
+    let refused = db.kinerja(&[
+        "summary",
+        "send",
+        "--campaign",
+        "3",
+        "--to",
+        "a@example.go.id",
+        "--lang",
+        "fr",
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'fr' is not a language: use id or en"),
+        "{err}"
+    );
+    db.ok(&[
+        "summary",
+        "send",
+        "--campaign",
+        "3",
+        "--to",
+        "penyelenggara@example.go.id",
+        "--unit-heads",
+    ]);
+    let sink = SmtpSink::start();
+    assert!(send(&db, &sink.url(), false).starts_with("2 sent"));
+    let results: serde_json::Value =
+        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
+            .expect("JSON");
+    // Published precision with the Indonesian decimal comma.
+    let two = |v: &serde_json::Value| {
+        format!(
+            "{:.2}",
+            kinerja::stats::round_half_away(v.as_f64().unwrap_or(f64::NAN), 2)
+        )
+        .replace('.', ",")
+    };
+    let messages = sink.messages();
+    let ranking = messages
+        .iter()
+        .find(|m| m.to == ["penyelenggara@example.go.id"])
+        .expect("ranking");
+    assert_eq!(
+        ranking.header("Subject").as_deref(),
+        Some("Hasil: Survei SFO DJPb 2018 (2018)")
+    );
+    let text = ranking.joined().replace("\r\n", "\n");
+    assert!(
+        text.contains(
+            "Peringkat  Unit  n  Skor  SK 95%  leadership  translate  align  everyone  continual\n"
+        ),
+        "{text}"
+    );
+    let first = &results["units"][0];
+    let row = format!(
+        "{}  {} ({})  {}  {}  {}–{}  ",
+        first["rank"],
+        first["name"].as_str().unwrap_or(""),
+        first["code"].as_str().unwrap_or(""),
+        first["n"],
+        two(&first["score"]),
+        two(&first["ci95"][0]),
+        two(&first["ci95"][1]),
+    );
+    assert!(text.contains(&row), "missing «{row}» in {text}");
+    assert!(text.contains(
+        "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  kurang dari 5 jawaban: tidak ditampilkan\n"
+    ));
+    assert!(text.contains("<html lang=\"id\">"), "{text}");
+
+    let aceh = results["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["code"] == "KW-ACEH"))
+        .cloned()
+        .unwrap_or_default();
+    let page = messages
+        .iter()
+        .find(|m| m.to == ["kepala.aceh@example.go.id"])
+        .expect("Aceh's page");
+    assert_eq!(
+        page.header("Subject").as_deref(),
+        Some("Hasil unit Anda: Survei SFO DJPb 2018 (2018)")
+    );
+    let page = page.joined();
+    let sentence = format!(
+        "Skor {} (SK 95% {}–{}), n = {}, peringkat {} dari 39.",
+        two(&aceh["score"]),
+        two(&aceh["ci95"][0]),
+        two(&aceh["ci95"][1]),
+        aceh["n"],
+        aceh["rank"]
+    );
+    assert!(page.contains(&sentence), "missing «{sentence}» in {page}");
+    let leadership = format!(
+        "Memobilisasi perubahan melalui kepemimpinan eksekutif: {}",
+        two(&aceh["dimensions"][0]["mean"])
+    );
+    assert!(
+        page.contains(&leadership),
+        "missing «{leadership}» in {page}"
+    );
+    assert!(
+        page.contains("Perubahan dibanding periode sebelumnya: "),
+        "{page}"
+    );
 }
 
 #[test]
@@ -719,12 +880,225 @@ fn summaries_escape_names_in_html_and_draw_bars_without_scripts_or_images() {
         .find(|m| m.to == ["head.a@example.org"])
         .expect("the head's page")
         .joined();
-    // Clarity: respondents' means 4 and 4.33 (the confusing-priorities item reversed, 6 - x),
-    // so 4.17 on a 1-5 scale fills (4.17 - 1) / (5 - 1) = 79% of its bar, and the rest 21%.
-    assert!(page.contains("Clarity: 4.17"), "{page}");
+    // Clarity (Kejelasan: summaries are Indonesian unless --lang en): respondents' means 4 and
+    // 4.33 (the confusing-priorities item reversed, 6 - x), so 4.17 on a 1-5 scale fills
+    // (4.17 - 1) / (5 - 1) = 79% of its bar, and the rest 21%.
+    assert!(page.contains("Kejelasan: 4,17"), "{page}");
     assert!(
         page.contains("<td width=\"79%\" height=\"14\" bgcolor=\"#0b5394\"")
             && page.contains("<td width=\"21%\" height=\"14\" bgcolor=\"#e3e8ef\""),
         "{page}"
     );
+}
+
+/// Every email kind in Indonesian and English, rendered from fixed inputs (links, dates and
+/// figures), compared with the reviewed snapshots in tests/snapshots/.
+mod snapshots {
+    use kinerja::mail::messages::{self, Content, LinkMail};
+    use kinerja::results::{
+        CampaignInfo, CampaignResults, DimensionResult, GroupInfo, TemplateRef, UnitResult,
+    };
+    use kinerja::template::{Lang, Localized};
+
+    const LANGS: [Lang; 2] = [Lang::Id, Lang::En];
+
+    fn shown(content: &Content) -> String {
+        format!(
+            "Subject: {}\n\n----- text/plain -----\n{}\n----- text/html -----\n{}",
+            content.subject, content.text, content.html
+        )
+    }
+
+    fn link_mail(lang: Lang) -> LinkMail<'static> {
+        LinkMail {
+            lang,
+            name: Some("Ani Rahayu"),
+            campaign_title: "Survei SFO DJPb 2026",
+            period: "2026",
+            instrument_title: match lang {
+                Lang::Id => "Survei Strategy Focused Organization",
+                Lang::En => "Strategy Focused Organization survey",
+            },
+            unit_name: "Kanwil DJPb Provinsi Aceh",
+            closes_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 31),
+            checklist: false,
+            link: "https://survei.example.go.id/r/q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c",
+        }
+    }
+
+    #[test]
+    fn invitations() {
+        for lang in LANGS {
+            let content = messages::invitation(&link_mail(lang)).expect("renders");
+            insta::assert_snapshot!(format!("invitation_{}", lang.code()), shown(&content));
+        }
+    }
+
+    #[test]
+    fn invitations_to_an_unnamed_reviewer_without_a_closing_day() {
+        for lang in LANGS {
+            let mail = LinkMail {
+                name: None,
+                closes_on: None,
+                checklist: true,
+                instrument_title: "Reviu Pengelolaan Kinerja",
+                ..link_mail(lang)
+            };
+            let content = messages::invitation(&mail).expect("renders");
+            insta::assert_snapshot!(
+                format!("invitation_reviewer_{}", lang.code()),
+                shown(&content)
+            );
+        }
+    }
+
+    #[test]
+    fn reminders() {
+        for lang in LANGS {
+            let content = messages::reminder(&link_mail(lang)).expect("renders");
+            insta::assert_snapshot!(format!("reminder_{}", lang.code()), shown(&content));
+        }
+    }
+
+    fn dimension(id: &str, mean: Option<f64>) -> DimensionResult {
+        DimensionResult {
+            id: id.to_owned(),
+            n: 12,
+            mean,
+            sd: mean.map(|_| 0.5),
+            ci95: mean.map(|m| [m - 0.3, m + 0.3]),
+            alpha: mean.map(|_| 0.8),
+        }
+    }
+
+    /// Three ranked units (the second's name needs escaping in HTML; its second dimension
+    /// has no mean) and one under the threshold of 5.
+    fn results() -> CampaignResults {
+        let unit =
+            |code: &str, name: &str, n, score: Option<f64>, rank, means: [Option<f64>; 2]| {
+                let suppressed = score.is_none();
+                UnitResult {
+                    code: code.to_owned(),
+                    name: name.to_owned(),
+                    parent_code: Some("DJPB".to_owned()),
+                    n,
+                    suppressed,
+                    score,
+                    sd: score.map(|_| 0.41),
+                    ci95: score.map(|s| [s - 0.245, s + 0.2449]),
+                    rank,
+                    dimensions: if suppressed {
+                        Vec::new()
+                    } else {
+                        vec![
+                            dimension("leadership", means[0]),
+                            dimension("align", means[1]),
+                        ]
+                    },
+                }
+            };
+        CampaignResults {
+            campaign: CampaignInfo {
+                id: 7,
+                title: "Survei SFO DJPb 2026".to_owned(),
+                period: "2026".to_owned(),
+                status: "closed",
+                min_responses: 5,
+                template: TemplateRef {
+                    id: "sfo".to_owned(),
+                    version: 2,
+                    kind: "survey",
+                    title: Localized {
+                        id: "Survei SFO".to_owned(),
+                        en: "SFO survey".to_owned(),
+                    },
+                },
+                scale: Some([1, 5]),
+                dimensions: vec![
+                    GroupInfo {
+                        id: "leadership".to_owned(),
+                        title: Localized {
+                            id: "Kepemimpinan".to_owned(),
+                            en: "Leadership".to_owned(),
+                        },
+                        weight: 1.0,
+                    },
+                    GroupInfo {
+                        id: "align".to_owned(),
+                        title: Localized {
+                            id: "Penyelarasan organisasi".to_owned(),
+                            en: "Aligning the organisation".to_owned(),
+                        },
+                        weight: 1.0,
+                    },
+                ],
+                responses: 38,
+            },
+            units: vec![
+                unit(
+                    "KW-ACEH",
+                    "Kanwil DJPb Provinsi Aceh",
+                    12,
+                    Some(4.125),
+                    Some(1),
+                    [Some(4.25), Some(3.995)],
+                ),
+                unit(
+                    "KW-BALI",
+                    "Kanwil <Bali> & \"Nusa\"",
+                    15,
+                    Some(3.874),
+                    Some(2),
+                    [Some(3.9), None],
+                ),
+                unit(
+                    "KW-SUMUT",
+                    "Kanwil DJPb Provinsi Sumatera Utara",
+                    8,
+                    Some(3.5),
+                    Some(3),
+                    [Some(1.0), Some(5.0)],
+                ),
+                unit(
+                    "KW-PABAR",
+                    "Kanwil DJPb Provinsi Papua Barat",
+                    3,
+                    None,
+                    None,
+                    [None, None],
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn organizer_rankings() {
+        let results = results();
+        for lang in LANGS {
+            let content = messages::ranking(&results, lang).expect("renders");
+            insta::assert_snapshot!(format!("ranking_{}", lang.code()), shown(&content));
+        }
+    }
+
+    #[test]
+    fn unit_head_pages() {
+        let results = results();
+        let mut before = results.units[0].clone();
+        before.score = Some(4.0449);
+        for lang in LANGS {
+            let content = messages::unit_page(&results, &results.units[0], Some(&before), lang)
+                .expect("renders");
+            insta::assert_snapshot!(format!("unit_{}", lang.code()), shown(&content));
+        }
+    }
+
+    #[test]
+    fn unit_head_pages_of_a_suppressed_unit() {
+        let results = results();
+        for lang in LANGS {
+            let content =
+                messages::unit_page(&results, &results.units[3], None, lang).expect("renders");
+            insta::assert_snapshot!(format!("unit_suppressed_{}", lang.code()), shown(&content));
+        }
+    }
 }

@@ -150,20 +150,36 @@ pub fn import_responses(
     Ok(())
 }
 
+/// `kinerja invite`'s choices.
+pub struct InviteOptions {
+    /// Revoke earlier unused links of the same people and units.
+    pub reissue: bool,
+    /// Queue an invitation email per line, in the same transaction as the links.
+    pub send_email: bool,
+    /// Where respondents reach the server: the links are `{public_url}/r/{token}`.
+    pub public_url: String,
+}
+
 pub fn invite(
     conn: &mut DbConn,
     campaign: CampaignId,
     path: &std::path::Path,
-    options: &crate::import::invitations::InviteOptions,
+    options: &InviteOptions,
 ) -> anyhow::Result<()> {
     let reader = open_file(path)?;
-    let links = crate::import::invitations::invite(
-        conn,
-        campaign,
-        &path.display().to_string(),
-        reader,
-        options,
-    )?;
+    let file = path.display().to_string();
+    let links = if options.send_email {
+        crate::mail::campaign::invite(
+            conn,
+            campaign,
+            &file,
+            reader,
+            options.reissue,
+            &options.public_url,
+        )?
+    } else {
+        crate::import::invitations::invite(conn, campaign, &file, reader, options.reissue)?
+    };
     let base = options.public_url.trim_end_matches('/');
     for link in &links {
         println!(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::db::{self, DatabaseUrl, DbConn};
 use crate::mail::{self, Mailer};
+use crate::domain::Lang;
 
 pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
     // One connection: a pass uses the database one step at a time. A larger pool would open
@@ -91,11 +92,12 @@ pub fn summary(
     campaign: CampaignId,
     to: &[crate::domain::EmailAddress],
     unit_heads: bool,
+    lang: Lang,
 ) -> anyhow::Result<()> {
     if to.is_empty() && !unit_heads {
         anyhow::bail!("give --to EMAIL[,EMAIL...] and/or --unit-heads");
     }
-    let report = mail::campaign::send_summary(conn, campaign, to, unit_heads)?;
+    let report = mail::campaign::send_summary(conn, campaign, to, unit_heads, lang)?;
     println!(
         "summaries queued for campaign {campaign}: {} organizers, {} unit heads",
         report.organizers, report.unit_heads

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::db::{self, DatabaseUrl, DbConn};
 use crate::results::Format;
+use crate::domain::Lang;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -219,7 +220,14 @@ pub enum SummaryCommand {
         /// Also each unit's head (head_email in the units file).
         #[arg(long)]
         unit_heads: bool,
+        /// The summaries' language, id or en (organizers and heads have no recorded one).
+        #[arg(long, default_value = "id", value_parser = parse_lang)]
+        lang: Lang,
     },
+}
+
+fn parse_lang(code: &str) -> Result<Lang, String> {
+    Lang::parse(code).ok_or_else(|| format!("'{code}' is not a language: use id or en"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -276,7 +284,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             no_email,
         } => {
-            let options = crate::import::invitations::InviteOptions {
+            let options = data::InviteOptions {
                 reissue,
                 send_email: !no_email,
                 public_url,
@@ -294,7 +302,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             campaign,
             to,
             unit_heads,
-        }) => mail::summary(&mut conn, campaign, &to, unit_heads),
+            lang,
+        }) => mail::summary(&mut conn, campaign, &to, unit_heads, lang),
         Command::Serve { .. } => Ok(()),
         Command::Demo => {
             let summary = crate::demo::load(&mut conn)?;

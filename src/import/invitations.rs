@@ -9,8 +9,6 @@ use super::{csv_issue, open_checked, record_line, ImportError, InputIssues, Unit
 use crate::db::invitations::{self, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{EmailAddress, Lang};
-use crate::mail::campaign::LinkContext;
-use crate::mail::MessageKind;
 
 const REQUIRED: [&str; 2] = ["email", "unit"];
 const OPTIONAL: [&str; 2] = ["name", "lang"];
@@ -110,82 +108,93 @@ pub fn read_invitations_csv(
     issues.into_result().map(|()| rows)
 }
 
-pub struct InviteOptions {
-    /// Revoke earlier unused links of the same people and units.
-    pub reissue: bool,
-    /// Queue an invitation email per line, in the same transaction.
-    pub send_email: bool,
-    /// Where respondents reach the server: the links are `{public_url}/r/{token}`.
-    pub public_url: String,
+/// A validated invitation file, ready to be issued.
+pub struct InvitationFile {
+    campaign_id: CampaignId,
+    file: String,
+    rows: Vec<InviteRow>,
 }
 
-/// Issues a link for every line of the file. A person already invited to the same unit is
-/// refused unless `reissue`, which revokes the old link; a link already used is never reissued
-/// (that would allow a second answer).
+/// Reads and checks an invitation file for a campaign that accepts invitations; stores
+/// nothing.
+pub fn read(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    file: &str,
+    reader: impl Read,
+) -> Result<InvitationFile, ImportError> {
+    crate::campaign::accepting_invitations(conn, campaign_id)?;
+    let directory = UnitDirectory::load(conn, campaign_id)?;
+    let rows = read_invitations_csv(file, reader, &directory)?;
+    Ok(InvitationFile {
+        campaign_id,
+        file: file.to_owned(),
+        rows,
+    })
+}
+
+/// Issues a link for every line of the file, inside the caller's transaction (so that the
+/// caller can queue the emails carrying the links in it too), and returns them. A person
+/// already invited to the same unit is refused unless `reissue`, which revokes the old link;
+/// a link already used is never reissued (that would allow a second answer).
+pub fn issue(
+    conn: &mut DbConn,
+    invitations: InvitationFile,
+    reissue: bool,
+) -> Result<Vec<IssuedLink>, ImportError> {
+    let InvitationFile {
+        campaign_id,
+        file,
+        rows,
+    } = invitations;
+    let mut issues = InputIssues::new(&file);
+    let mut links = Vec::with_capacity(rows.len());
+    for row in rows {
+        for earlier in invitations::find_current(conn, campaign_id, row.unit_id, &row.email)? {
+            match earlier.state {
+                InvitationState::Used => issues.add(
+                    row.line,
+                    Some("email"),
+                    format!("{} has already answered for unit {}; a new link would allow a second answer", row.email, row.unit_code),
+                ),
+                _ if !reissue => issues.add(
+                    row.line,
+                    Some("email"),
+                    format!("{} is already invited to unit {}; use --reissue to revoke that link and send a new one", row.email, row.unit_code),
+                ),
+                _ => invitations::revoke(conn, earlier.id)?,
+            }
+        }
+        let token = crate::token::generate();
+        let invitation_id = invitations::insert(
+            conn,
+            &NewInvitation {
+                campaign_id,
+                unit_id: row.unit_id,
+                email: &row.email,
+                name: row.name.as_deref(),
+                lang: row.lang,
+                token_sha256: &token.sha256,
+            },
+        )?;
+        links.push(IssuedLink {
+            row,
+            invitation_id,
+            token: token.token,
+        });
+    }
+    issues.into_result()?;
+    Ok(links)
+}
+
+/// Reads the file and issues its links in one transaction, queuing nothing.
 pub fn invite(
     conn: &mut DbConn,
     campaign_id: CampaignId,
     file: &str,
     reader: impl Read,
-    options: &InviteOptions,
+    reissue: bool,
 ) -> Result<Vec<IssuedLink>, ImportError> {
-    crate::campaign::accepting_invitations(conn, campaign_id)?;
-    let mailing = if options.send_email {
-        Some(
-            LinkContext::load(conn, campaign_id, &options.public_url)
-                .map_err(|e| ImportError::Mail(e.to_string()))?,
-        )
-    } else {
-        None
-    };
-    let reissue = options.reissue;
-    let directory = UnitDirectory::load(conn, campaign_id)?;
-    let rows = read_invitations_csv(file, reader, &directory)?;
-    write_tx(conn, |conn| {
-        let mut issues = InputIssues::new(file);
-        let mut links = Vec::with_capacity(rows.len());
-        for row in rows {
-            for earlier in invitations::find_current(conn, campaign_id, row.unit_id, &row.email)? {
-                match earlier.state {
-                    InvitationState::Used => issues.add(
-                        row.line,
-                        Some("email"),
-                        format!("{} has already answered for unit {}; a new link would allow a second answer", row.email, row.unit_code),
-                    ),
-                    _ if !reissue => issues.add(
-                        row.line,
-                        Some("email"),
-                        format!("{} is already invited to unit {}; use --reissue to revoke that link and send a new one", row.email, row.unit_code),
-                    ),
-                    _ => invitations::revoke(conn, earlier.id)?,
-                }
-            }
-            let token = crate::token::generate();
-            let invitation_id = invitations::insert(
-                conn,
-                &NewInvitation {
-                    campaign_id,
-                    unit_id: row.unit_id,
-                    email: &row.email,
-                    name: row.name.as_deref(),
-                    lang: row.lang,
-                    token_sha256: &token.sha256,
-                },
-            )?;
-            if let Some(context) = &mailing {
-                let invitation = invitations::get(conn, invitation_id)?
-                    .ok_or(crate::db::DbError::Missing("invitation"))?;
-                context
-                    .enqueue_link(conn, MessageKind::Invitation, &invitation, &token.token)
-                    .map_err(|e| ImportError::Mail(e.to_string()))?;
-            }
-            links.push(IssuedLink {
-                row,
-                invitation_id,
-                token: token.token,
-            });
-        }
-        issues.into_result()?;
-        Ok(links)
-    })
+    let invitations = read(conn, campaign_id, file, reader)?;
+    write_tx(conn, |conn| issue(conn, invitations, reissue))
 }

@@ -226,8 +226,6 @@ pub enum ImportError {
     Input(InputIssues),
     #[error(transparent)]
     Campaign(#[from] crate::campaign::CampaignError),
-    #[error("{0}")]
-    Mail(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }

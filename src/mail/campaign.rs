@@ -1,15 +1,18 @@
 //! What a campaign sends: invitation and reminder emails with their links, and result
 //! summaries for organizers and unit heads.
 
-use crate::db::{CampaignId, MessageId, UnitId};
+use crate::db::{CampaignId, InvitationId, MessageId, UnitId};
 use std::collections::HashMap;
 
-use super::messages::{ranking, unit_page, LinkMail};
+use super::messages::{self, LinkMail};
 use super::{enqueue, MailError, MessageKind};
 use crate::campaign::CampaignError;
 use crate::db::campaigns::{Campaign, CampaignStatus};
 use crate::db::invitations::{self, Invitation};
 use crate::db::{self, write_tx, DbConn};
+use crate::domain::{EmailAddress, Lang};
+use crate::import::invitations::IssuedLink;
+use crate::import::ImportError;
 use crate::template::{Kind, Template};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +23,8 @@ pub enum OutreachError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Results(#[from] crate::results::ResultsError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error(transparent)]
     Db(#[from] db::DbError),
 }
@@ -58,38 +63,110 @@ impl LinkContext {
         format!("{}/r/{token}", self.base_url)
     }
 
-    /// Queues the email carrying `token` to the invitee.
+    /// Queues the email of `kind` carrying `token` to the invitee.
     pub fn enqueue_link(
         &self,
         conn: &mut DbConn,
-        kind: MessageKind,
-        invitation: &Invitation,
+        kind: LinkKind,
+        invitee: &Invitee,
         token: &str,
     ) -> Result<MessageId, MailError> {
-        let lang = invitation.lang;
         let link = self.link(token);
-        let message = LinkMail {
-            kind,
-            lang,
-            to: invitation.email.as_str(),
-            name: invitation.name.as_deref(),
-            campaign_id: self.campaign.id,
-            invitation_id: invitation.id,
+        let mail = LinkMail {
+            lang: invitee.lang,
+            name: invitee.name,
             campaign_title: &self.campaign.title,
             period: &self.campaign.period,
-            instrument_title: self.template.title.get(lang),
+            instrument_title: self.template.title.get(invitee.lang),
             unit_name: self
                 .unit_names
-                .get(&invitation.unit_id)
+                .get(&invitee.unit_id)
                 .map(String::as_str)
                 .unwrap_or(""),
             closes_on: self.campaign.closes_on,
             checklist: self.template.kind() == Kind::Checklist,
             link: &link,
-        }
-        .render();
-        enqueue(conn, &message)
+        };
+        let (content, kind) = match kind {
+            LinkKind::Invitation => (messages::invitation(&mail)?, MessageKind::Invitation),
+            LinkKind::Reminder => (messages::reminder(&mail)?, MessageKind::Reminder),
+        };
+        enqueue(
+            conn,
+            &content.addressed(
+                kind,
+                invitee.email.as_str(),
+                self.campaign.id,
+                Some(invitee.invitation_id),
+            ),
+        )
     }
+}
+
+/// The emails that carry a personal link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    Invitation,
+    Reminder,
+}
+
+/// Who a link email goes to.
+pub struct Invitee<'a> {
+    pub invitation_id: InvitationId,
+    pub email: &'a EmailAddress,
+    pub name: Option<&'a str>,
+    pub lang: Lang,
+    pub unit_id: UnitId,
+}
+
+impl<'a> From<&'a Invitation> for Invitee<'a> {
+    fn from(invitation: &'a Invitation) -> Self {
+        Invitee {
+            invitation_id: invitation.id,
+            email: &invitation.email,
+            name: invitation.name.as_deref(),
+            lang: invitation.lang,
+            unit_id: invitation.unit_id,
+        }
+    }
+}
+
+impl<'a> From<&'a IssuedLink> for Invitee<'a> {
+    fn from(link: &'a IssuedLink) -> Self {
+        Invitee {
+            invitation_id: link.invitation_id,
+            email: &link.row.email,
+            name: link.row.name.as_deref(),
+            lang: link.row.lang,
+            unit_id: link.row.unit_id,
+        }
+    }
+}
+
+/// Issues a link for every line of an invitation file and queues each invitee's invitation
+/// email in the same transaction: both are stored, or neither.
+pub fn invite(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    file: &str,
+    reader: impl std::io::Read,
+    reissue: bool,
+    public_url: &str,
+) -> Result<Vec<IssuedLink>, OutreachError> {
+    let invitations = crate::import::invitations::read(conn, campaign_id, file, reader)?;
+    let context = LinkContext::load(conn, campaign_id, public_url)?;
+    write_tx(conn, |conn| {
+        let links = crate::import::invitations::issue(conn, invitations, reissue)?;
+        for link in &links {
+            context.enqueue_link(
+                conn,
+                LinkKind::Invitation,
+                &Invitee::from(link),
+                &link.token,
+            )?;
+        }
+        Ok(links)
+    })
 }
 
 /// Reminds every invitee of the campaign who has not submitted and was not reminded in the
@@ -117,7 +194,12 @@ pub fn remind(
             };
             let token = crate::token::generate();
             invitations::add_token(conn, *id, &token.sha256)?;
-            context.enqueue_link(conn, MessageKind::Reminder, &invitation, &token.token)?;
+            context.enqueue_link(
+                conn,
+                LinkKind::Reminder,
+                &Invitee::from(&invitation),
+                &token.token,
+            )?;
             invitations::mark_reminded(conn, *id, now)?;
         }
         Ok(due.len())
@@ -132,12 +214,14 @@ pub struct SummaryReport {
 }
 
 /// Queues the ranking for each organizer and, with `unit_heads`, each unit's own page for the
-/// head recorded for it (`head_email` in the units file).
+/// head recorded for it (`head_email` in the units file), all in `lang`: organizers and
+/// heads have no recorded language, so the organizer sending the summary chooses it.
 pub fn send_summary(
     conn: &mut DbConn,
     campaign_id: CampaignId,
-    organizers: &[crate::domain::EmailAddress],
+    organizers: &[EmailAddress],
     unit_heads: bool,
+    lang: Lang,
 ) -> Result<SummaryReport, OutreachError> {
     let results = crate::results::compute(conn, campaign_id)?;
     let previous = previous_results(conn, &results)?;
@@ -149,7 +233,11 @@ pub fn send_summary(
     write_tx(conn, |conn| {
         let mut report = SummaryReport::default();
         for to in organizers {
-            enqueue(conn, &ranking(&results, to.as_str()))?;
+            let content = messages::ranking(&results, lang)?;
+            enqueue(
+                conn,
+                &content.addressed(MessageKind::Summary, to.as_str(), results.campaign.id, None),
+            )?;
             report.organizers += 1;
         }
         for unit in &results.units {
@@ -157,7 +245,11 @@ pub fn send_summary(
                 let before = previous
                     .as_ref()
                     .and_then(|p| p.units.iter().find(|u| u.code == unit.code));
-                enqueue(conn, &unit_page(&results, unit, before, head))?;
+                let content = messages::unit_page(&results, unit, before, lang)?;
+                enqueue(
+                    conn,
+                    &content.addressed(MessageKind::Summary, head, results.campaign.id, None),
+                )?;
                 report.unit_heads += 1;
             }
         }

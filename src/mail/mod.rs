@@ -34,6 +34,8 @@ pub enum MailError {
     },
     #[error("KINERJA_SMTP_CONNECTIONS '{0}' must be a whole number from 1 to 256")]
     Connections(String),
+    #[error("cannot write an email: {0}")]
+    Render(#[from] askama::Error),
     #[error("the mail sender stopped: {0}")]
     Task(String),
     #[error(transparent)]

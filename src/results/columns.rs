@@ -97,7 +97,7 @@ pub enum WhenSuppressed {
     Shown,
     /// An empty cell.
     Blank,
-    /// The presentation's note that figures are withheld ("suppressed" in the table).
+    /// The presentation's own note that figures are withheld ("suppressed" in the table).
     Note,
 }
 
@@ -275,21 +275,16 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
     },
 ];
 
-/// The table for people: headers and one row of cells per unit, in one language, with `note`
-/// where a suppressed unit's figures would be. Used by `kinerja results` (English) and the
-/// organizers' summary email.
+/// The table for people: headers and one row of cells per unit, in one language. A cell is
+/// `None` where a suppressed unit's figures would be: each presentation words that itself.
+/// Used by `kinerja results` (English) and the organizers' summary email.
 pub struct PeopleTable {
     pub headers: Vec<String>,
     pub align: Vec<Align>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
-pub fn people_table(
-    units: &[UnitResult],
-    groups: &[GroupInfo],
-    lang: Lang,
-    note: &str,
-) -> PeopleTable {
+pub fn people_table(units: &[UnitResult], groups: &[GroupInfo], lang: Lang) -> PeopleTable {
     let unit_columns: Vec<(&UnitColumn, Label)> = UNIT_COLUMNS
         .iter()
         .filter_map(|c| c.label.map(|label| (c, label)))
@@ -315,21 +310,21 @@ pub fn people_table(
     let rows = units
         .iter()
         .map(|unit| {
-            let mut row: Vec<String> = unit_columns
+            let mut row: Vec<Option<String>> = unit_columns
                 .iter()
                 .map(|(column, _)| match (unit.suppressed, column.suppressed) {
-                    (true, WhenSuppressed::Blank) => String::new(),
-                    (true, WhenSuppressed::Note) => note.to_owned(),
-                    _ => (column.value)(unit).for_people(lang),
+                    (true, WhenSuppressed::Blank) => Some(String::new()),
+                    (true, WhenSuppressed::Note) => None,
+                    _ => Some((column.value)(unit).for_people(lang)),
                 })
                 .collect();
             for g in 0..groups.len() {
                 for (column, _) in &group_columns {
                     // A suppressed unit has no group figures at all: blank, not "-".
-                    row.push(match unit.dimensions.get(g) {
+                    row.push(Some(match unit.dimensions.get(g) {
                         Some(d) if !unit.suppressed => (column.value)(d).for_people(lang),
                         _ => String::new(),
-                    });
+                    }));
                 }
             }
             row

@@ -41,12 +41,19 @@ fn table(results: &CampaignResults) -> String {
         "Campaign {} — {} ({}), template {} v{}, {}; {} responses{threshold}",
         c.id, c.title, c.period, c.template.id, c.template.version, c.status, c.responses,
     );
-    let table = people_table(&results.units, &c.dimensions, Lang::En, "suppressed");
+    let table = people_table(&results.units, &c.dimensions, Lang::En);
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|cell| cell.unwrap_or_else(|| "suppressed".to_owned()))
+                .collect()
+        })
+        .collect();
     let widths: Vec<usize> = (0..table.headers.len())
         .map(|col| {
-            table
-                .rows
-                .iter()
+            rows.iter()
                 .map(|r| r[col].chars().count())
                 .chain(std::iter::once(table.headers[col].chars().count()))
                 .max()
@@ -75,7 +82,7 @@ fn table(results: &CampaignResults) -> String {
         text.trim_end().to_owned()
     };
     let _ = writeln!(out, "{}", line(&table.headers));
-    for row in &table.rows {
+    for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
     out
