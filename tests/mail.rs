@@ -999,7 +999,7 @@ mod snapshots {
             };
         CampaignResults {
             campaign: CampaignInfo {
-                id: 7,
+                id: kinerja::db::CampaignId(7),
                 title: "Survei SFO DJPb 2026".to_owned(),
                 period: "2026".to_owned(),
                 status: "closed",

@@ -4,8 +4,8 @@ use crate::db::{CampaignId, OutboxStatus};
 use std::sync::Arc;
 
 use crate::db::{self, DatabaseUrl, DbConn};
-use crate::mail::{self, Mailer};
 use crate::domain::Lang;
+use crate::mail::{self, Mailer};
 
 pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
     // One connection: a pass uses the database one step at a time. A larger pool would open

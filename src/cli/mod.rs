@@ -13,8 +13,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::db::{self, DatabaseUrl, DbConn};
-use crate::results::Format;
 use crate::domain::Lang;
+use crate::results::Format;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -11,11 +11,11 @@
 use askama::Template;
 
 use super::{MailError, MessageKind, OutgoingMessage};
+use crate::db::{CampaignId, InvitationId};
+use crate::domain::Lang;
 use crate::results::columns::{people_table, two_decimals, Align, Value};
 use crate::results::{CampaignResults, UnitResult};
 use crate::stats::{median, round_half_away};
-use crate::db::{CampaignId, InvitationId};
-use crate::domain::Lang;
 
 /// A rendered message, before it is addressed.
 #[derive(Clone, Debug, PartialEq, Eq)]

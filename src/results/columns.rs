@@ -9,8 +9,8 @@
 use std::borrow::Cow;
 
 use super::{DimensionResult, GroupInfo, UnitResult};
+use crate::domain::Lang;
 use crate::stats::round_half_away;
-use crate::template::Lang;
 
 /// A column header for people, in both languages.
 #[derive(Clone, Copy, Debug)]
