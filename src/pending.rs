@@ -183,8 +183,8 @@ pub fn write_group(
         })
         .collect();
     pending::insert(conn, &rows)?;
-    if !used.is_empty() {
-        invitations::delete_drafts(conn, &used)?;
+    for invitation in used {
+        invitations::delete_draft(conn, invitation)?;
     }
     Ok(written)
 }
@@ -219,9 +219,9 @@ pub fn release_due(conn: &mut DbConn, server: &Key, written: &[Written]) -> Resu
         for (campaign, (k, units)) in &touched {
             let k = i64::from(*k);
             pending::lock_campaign(conn, *campaign)?;
-            let due: Vec<UnitId> = pending::counts(conn, *campaign, units)?
+            let due: Vec<UnitId> = pending::counts(conn, *campaign)?
                 .into_iter()
-                .filter(|c| c.pending >= 2 * k)
+                .filter(|c| c.pending >= 2 * k && units.contains(&c.unit_id))
                 .map(|c| c.unit_id)
                 .collect();
             let mut chosen = Vec::new();

@@ -272,9 +272,3 @@ pub fn delete_draft(conn: &mut DbConn, invitation_id: InvitationId) -> Result<()
     diesel::delete(drafts::table.find(invitation_id)).execute(conn)?;
     Ok(())
 }
-
-/// Deletes the drafts of these invitations.
-pub fn delete_drafts(conn: &mut DbConn, ids: &[InvitationId]) -> Result<(), DbError> {
-    diesel::delete(drafts::table.filter(drafts::invitation_id.eq_any(ids))).execute(conn)?;
-    Ok(())
-}
