@@ -1,3 +1,5 @@
+use std::io::Write as _;
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
@@ -13,7 +15,8 @@ fn main() -> std::process::ExitCode {
     match kinerja::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Not eprintln!, which panics when standard error is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }

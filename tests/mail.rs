@@ -319,7 +319,8 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
     let out = db.ok(&["remind", "--campaign", &id, "--public-url", &server.base]);
     assert_eq!(out.trim(), format!("2 reminders queued for campaign {id}"));
     assert_eq!(
-        db.ok(&["remind", "--campaign", &id]).trim(),
+        db.ok(&["remind", "--campaign", &id, "--public-url", &server.base])
+            .trim(),
         format!("0 reminders queued for campaign {id}")
     );
     assert_eq!(
@@ -367,7 +368,7 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
     );
     assert_eq!((status_new.as_u16(), status_old.as_u16()), (200, 200));
     db.ok(&["campaign", "close", &id]);
-    let err = db.fails(&["remind", "--campaign", &id]);
+    let err = db.fails(&["remind", "--campaign", &id, "--public-url", &server.base]);
     assert!(err.contains("is closed"), "{err}");
 }
 

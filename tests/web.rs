@@ -4,7 +4,7 @@
 mod common;
 
 use common::server::{client, Server};
-use common::{invite, TestDb};
+use common::{invite, TestDb, PUBLIC_URL};
 use reqwest::StatusCode;
 
 const CLIMATE: &str = concat!(
@@ -222,6 +222,8 @@ async fn unknown_closed_and_unopened_links_get_their_own_pages() {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert!(
@@ -235,6 +237,8 @@ async fn unknown_closed_and_unopened_links_get_their_own_pages() {
         "--campaign",
         &campaign.to_string(),
         "--reissue",
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     let new_token = out
@@ -656,6 +660,8 @@ fn invite_files_are_checked_line_by_line_and_all_or_nothing() {
         "invite",
         "--campaign",
         &campaign,
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     for expected in [

@@ -19,6 +19,9 @@ pub const REVIEW: &str = concat!(
     "/survey_templates/reviu-pengelolaan-kinerja.toml"
 );
 
+/// The `--public-url` of tests that make links but reach the server by its own address.
+pub const PUBLIC_URL: &str = "https://survei.example.go.id";
+
 pub struct TestDb {
     pub url: String,
     pub dir: tempfile::TempDir,
@@ -73,7 +76,8 @@ impl TestDb {
         self.kinerja_with(args, &[])
     }
 
-    /// Runs kinerja with extra environment variables (and none of the caller's mail settings).
+    /// Runs kinerja with extra environment variables (and none of the caller's mail settings or
+    /// public address).
     pub fn kinerja_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kinerja"))
             .arg("--database-url")
@@ -83,6 +87,7 @@ impl TestDb {
             .env_remove("DATABASE_URL")
             .env_remove("KINERJA_SMTP_URL")
             .env_remove("KINERJA_MAIL_DIR")
+            .env_remove("KINERJA_PUBLIC_URL")
             .envs(env.iter().copied())
             .output()
             .expect("run kinerja")
@@ -224,6 +229,8 @@ pub fn invite(db: &TestDb, campaign: i64, lines: &str) -> Vec<String> {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     out.lines()
