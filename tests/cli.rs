@@ -5,9 +5,7 @@ mod common;
 
 use std::process::{Command, Output, Stdio};
 
-use common::{TestDb, SFO};
-
-const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\n";
+use common::{TestDb, SFO, UNITS};
 
 /// Runs kinerja with its standard output (and, if `close_stderr`, its standard error) a pipe
 /// whose reading end is closed before the process starts, so its first write fails with EPIPE.

@@ -6,13 +6,7 @@ mod common;
 
 use common::server::{client, Server};
 use common::smtp::SmtpSink;
-use common::{invite, TestDb};
-
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
-const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\n";
+use common::{invite, results_json, unit, TestDb, CLIMATE, UNITS};
 
 fn survey(db: &TestDb) -> i64 {
     db.campaign(
@@ -396,12 +390,8 @@ fn summaries_show_the_figures_of_kinerja_results() {
     let sink = SmtpSink::start();
     assert!(send(&db, &sink.url(), false).starts_with("3 sent"));
 
-    let results: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
-            .expect("JSON");
-    let before: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "2", "--format", "json"]))
-            .expect("JSON");
+    let results = results_json(&db, 3);
+    let before = results_json(&db, 2);
     let two = |v: &serde_json::Value| {
         format!(
             "{:.2}",
@@ -452,14 +442,7 @@ fn summaries_show_the_figures_of_kinerja_results() {
         "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
     ));
 
-    let find = |results: &serde_json::Value, code: &str| {
-        results["units"]
-            .as_array()
-            .and_then(|u| u.iter().find(|u| u["code"] == code))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let aceh = find(&results, "KW-ACEH");
+    let aceh = unit(&results, "KW-ACEH");
     let page = messages
         .iter()
         .find(|m| m.to == ["kepala.aceh@example.go.id"])
@@ -477,7 +460,7 @@ fn summaries_show_the_figures_of_kinerja_results() {
     );
     let change = kinerja::stats::round_half_away(aceh["score"].as_f64().unwrap_or(0.0), 2)
         - kinerja::stats::round_half_away(
-            find(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
+            unit(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
             2,
         );
     assert!(
