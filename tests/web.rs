@@ -702,8 +702,25 @@ async fn request_logs_never_show_a_token() {
         post(&server, &tokens[0], &FULL_ANSWER).await.status(),
         StatusCode::CONFLICT
     );
+    // Paths that match no route are whatever the client typed, a token under a wrong prefix
+    // too: the log names no path then.
+    for path in [
+        format!("/x/{}", tokens[0]),
+        format!("/r/{}/extra", tokens[0]),
+        format!("/{}", tokens[0]),
+    ] {
+        let (status, _) = get(&server.url(&path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
     drop(server);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("path=\"(no route)\""), "{text}");
+    assert!(
+        text.contains("path=\"/healthz\"") || text.contains("path=/healthz"),
+        "{text}"
+    );
     assert!(
         text.contains("path=\"/r/{token}\"") || text.contains("path=/r/{token}"),
         "{text}"
