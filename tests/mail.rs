@@ -6,7 +6,7 @@ mod common;
 
 use common::server::{client, Server};
 use common::smtp::SmtpSink;
-use common::{invite, results_json, unit, TestDb, CLIMATE, UNITS};
+use common::{invite, results_json, unit, TestDb, CLIMATE, PUBLIC_URL, UNITS};
 
 fn survey(db: &TestDb) -> i64 {
     db.campaign(
@@ -142,6 +142,8 @@ fn invitations_and_their_emails_are_stored_together_or_not_at_all() {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert!(
@@ -160,6 +162,8 @@ fn invitations_and_their_emails_are_stored_together_or_not_at_all() {
         "--campaign",
         &campaign.to_string(),
         "--no-email",
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert_eq!(
@@ -521,9 +525,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     ]);
     let sink = SmtpSink::start();
     assert!(send(&db, &sink.url(), false).starts_with("2 sent"));
-    let results: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
-            .expect("JSON");
+    let results = results_json(&db, 3);
     // Published precision with the Indonesian decimal comma.
     let two = |v: &serde_json::Value| {
         format!(
@@ -565,11 +567,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     ));
     assert!(text.contains("<html lang=\"id\">"), "{text}");
 
-    let aceh = results["units"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["code"] == "KW-ACEH"))
-        .cloned()
-        .unwrap_or_default();
+    let aceh = unit(&results, "KW-ACEH");
     let page = messages
         .iter()
         .find(|m| m.to == ["kepala.aceh@example.go.id"])
