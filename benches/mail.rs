@@ -101,6 +101,8 @@ fn bench(backend: &str, url: &str, dir: &Path, n: usize) {
             "invite",
             "--campaign",
             &campaign,
+            "--public-url",
+            "https://survei.example.go.id",
             &file.display().to_string(),
         ],
         &[],

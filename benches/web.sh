@@ -145,7 +145,8 @@ bench_backend() {
     END { print "email,unit"; for (i = 0; i < n; i++) printf "p%d@bench.example,%s\n", i, unit[i % c] }' \
     "$work/units" >"$work/people.csv"
   local started=$SECONDS
-  "$kinerja" --database-url "$url" invite --no-email --campaign 3 "$work/people.csv" \
+  "$kinerja" --database-url "$url" invite --no-email --campaign 3 \
+    --public-url https://bench.example "$work/people.csv" \
     | awk -F'\t' '{ sub(/.*\/r\//, "", $3); print $3 }' >"$work/tokens"
   echo "$(wc -l <"$work/tokens") links issued over $(wc -l <"$work/units") units in $((SECONDS - started)) s"
   head -n "$form_links" "$work/tokens" >"$work/form-tokens"

@@ -1,3 +1,5 @@
+use std::io::Write as _;
+
 use clap::Parser;
 
 /// glibc's malloc took about a fifth of a loaded server's time (perf: _int_malloc, free,
@@ -18,7 +20,8 @@ fn main() -> std::process::ExitCode {
     match kinerja::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Not eprintln!, which panics when standard error is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }

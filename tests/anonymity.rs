@@ -4,10 +4,8 @@
 mod common;
 
 use common::server::{client, Server};
-use common::{invite, TestDb, SFO};
+use common::{invite, results_json, unit, TestDb, SFO, UNITS};
 use reqwest::StatusCode;
-
-const UNITS: &str = "code,name,parent_code\nA,Unit A,\nB,Unit B,\n";
 
 /// The SFO template's 25 items, in template order.
 fn item_ids() -> Vec<String> {
@@ -84,23 +82,8 @@ fn stored_blobs(db: &TestDb) -> Vec<u8> {
     bytes
 }
 
-fn results_json(db: &TestDb, campaign: i64) -> serde_json::Value {
-    let out = db.ok(&[
-        "results",
-        "--campaign",
-        &campaign.to_string(),
-        "--format",
-        "json",
-    ]);
-    serde_json::from_str(&out).expect("results JSON")
-}
-
 fn n_of(results: &serde_json::Value, code: &str) -> i64 {
-    results["units"]
-        .as_array()
-        .and_then(|units| units.iter().find(|u| u["code"] == code))
-        .and_then(|u| u["n"].as_i64())
-        .unwrap_or(0)
+    unit(results, code)["n"].as_i64().unwrap_or(0)
 }
 
 #[tokio::test]
@@ -255,8 +238,7 @@ async fn a_save_racing_a_submit_ends_one_way_without_a_draft_or_a_500() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL (KINERJA_TEST_PG_URL)"]
 async fn xmin_and_row_order_tie_no_answer_to_an_invitation_on_postgres() {
-    let db = TestDb::new();
-    assert!(db.is_postgres(), "set KINERJA_TEST_PG_URL to run this test");
+    let db = TestDb::postgres();
     let campaign = db.campaign(UNITS, SFO, &["--min-responses", "5"]);
     let lines: String = (0..20).map(|i| format!("p{i}@example.org,A\n")).collect();
     let tokens = invite(&db, campaign, &lines);

@@ -3,9 +3,11 @@
 //! screen with JavaScript off: clicks each answer's label, saves, reopens, submits, sees the
 //! thank-you page, then sees the link refused as already submitted.
 //!
-//! Needs /usr/bin/chromium (or `CHROMIUM=PATH`), node, and `npm ci --prefix tests/browser`.
-//! Outside CI a missing piece skips the test with the reason printed; under `CI` it fails.
-//! `KINERJA_SCREENSHOT=PATH` also writes the 360 px screenshot there.
+//! Needs /usr/bin/chromium (or `CHROMIUM=PATH`), node, and `npm ci --prefix tests/browser`, so
+//! it is ignored by a plain `cargo test` (listed as ignored, never passed without running);
+//! `cargo test --test browser -- --ignored` runs it, `.ci/run` always does, and a missing piece
+//! then fails it with the reason. `KINERJA_SCREENSHOT=PATH` also writes the 360 px screenshot
+//! there.
 
 mod common;
 
@@ -22,12 +24,6 @@ fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-        .unwrap_or(false)
 }
 
 /// Why the browser test cannot run here, if it cannot.
@@ -101,11 +97,10 @@ fn run_browser(link: &str, screenshots: &[PathBuf]) -> (bool, String, String) {
 }
 
 #[test]
+#[ignore = "needs Chromium, node and `npm ci --prefix tests/browser`"]
 fn a_respondent_answers_the_demo_survey_in_chromium_on_a_phone() {
     if let Some(reason) = missing_tools() {
-        assert!(!in_ci(), "the browser test must run under CI, but {reason}");
-        eprintln!("SKIPPED a_respondent_answers_the_demo_survey_in_chromium_on_a_phone: {reason}");
-        return;
+        panic!("the browser test cannot run: {reason}");
     }
 
     let db = TestDb::new();
@@ -113,7 +108,7 @@ fn a_respondent_answers_the_demo_survey_in_chromium_on_a_phone() {
     // Campaign 3 is the demo's SFO survey of 2018.
     let tokens = invite(&db, 3, "browser@example.go.id,KW-ACEH\n");
     assert_eq!(tokens.len(), 1, "one link issued");
-    let responses_before = db.count("responses");
+    let stored_before = db.stored_answers();
     let server = Server::start(&db, &[]);
     let link = server.link(&tokens[0]);
 
@@ -161,8 +156,8 @@ fn a_respondent_answers_the_demo_survey_in_chromium_on_a_phone() {
     assert_eq!(field("again_heading"), "Jawaban sudah dikirim");
     assert_eq!(field("again_has_form"), false);
 
-    // Exactly one response stored, and the draft gone.
-    assert_eq!(db.count("responses"), responses_before + 1);
+    // Exactly one answer stored (released or still sealed in the pending pool), the draft gone.
+    assert_eq!(db.stored_answers(), stored_before + 1);
     assert_eq!(db.count("drafts"), 0);
 
     let size = png_size(&screenshot);

@@ -2,13 +2,7 @@
 
 mod common;
 
-use common::TestDb;
-use serde_json::Value;
-
-fn results(db: &TestDb, campaign: &str) -> Value {
-    serde_json::from_str(&db.ok(&["results", "--campaign", campaign, "--format", "json"]))
-        .expect("JSON")
-}
+use common::{results_json as results, TestDb};
 
 #[test]
 fn demo_loads_realistic_scores_and_is_idempotent() {

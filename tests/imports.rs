@@ -3,18 +3,8 @@
 
 mod common;
 
-use common::{last_line, TestDb};
+use common::{last_line, results_json, TestDb, CLIMATE, RECORDS, UNITS};
 
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
-const RECORDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/records-review.toml"
-);
-const UNITS: &str =
-    "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nX,Unit X,ROOT\n";
 const HEADER: &str =
     "unit,clarity-goals,clarity-role,clarity-confused,support-manager,support-tools";
 
@@ -120,9 +110,7 @@ fn campaign_create_prints_its_id_last_and_keeps_a_snapshot_of_its_units() {
         "--title",
         "All",
     ]));
-    let json: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", &all, "--format", "json"]))
-            .expect("JSON");
+    let json = results_json(&db, &all);
     assert_eq!(json["units"].as_array().map(Vec::len), Some(4));
     assert_eq!(json["campaign"]["min_responses"], 5);
 }
@@ -233,7 +221,7 @@ fn a_bad_response_file_names_line_column_and_reason_and_stores_nothing() {
     let bad = db.write(
         "bad.csv",
         &format!(
-            "{HEADER}\nA,5,4,2,5,4\nA,7,4,2,5,4\nB,4,x,2,5,\nNOPE,4,4,2,5,4\nX,4,4,2,5,4\nA,4,,2,5,4\nA,,,,,\nB,4,4,2,5,4,9\n"
+            "{HEADER}\nA,5,4,2,5,4\nA,7,4,2,5,4\nB,4,x,2,5,\nNOPE,4,4,2,5,4\nC,4,4,2,5,4\nA,4,,2,5,4\nA,,,,,\nB,4,4,2,5,4,9\n"
         ),
     );
     let err = db.fails(&[
@@ -247,7 +235,7 @@ fn a_bad_response_file_names_line_column_and_reason_and_stores_nothing() {
         "bad.csv: line 3, column 'clarity-goals': 7 is outside the scale 1..5",
         "bad.csv: line 4, column 'clarity-role': 'x' is not a whole number",
         "bad.csv: line 5, column 'unit': unknown unit 'NOPE'",
-        &format!("bad.csv: line 6, column 'unit': unit 'X' is not in campaign {id}"),
+        &format!("bad.csv: line 6, column 'unit': unit 'C' is not in campaign {id}"),
         "bad.csv: line 7, column 'clarity-role': an answer is required",
         "bad.csv: line 8, column 'clarity-goals': an answer is required",
         "bad.csv: line 9: has 7 fields where the header has 6",

@@ -6,13 +6,7 @@ mod common;
 
 use common::server::{client, Server};
 use common::smtp::SmtpSink;
-use common::{invite, TestDb};
-
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
-const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\n";
+use common::{invite, results_json, unit, TestDb, CLIMATE, PUBLIC_URL, UNITS};
 
 fn survey(db: &TestDb) -> i64 {
     db.campaign(
@@ -148,6 +142,8 @@ fn invitations_and_their_emails_are_stored_together_or_not_at_all() {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert!(
@@ -166,6 +162,8 @@ fn invitations_and_their_emails_are_stored_together_or_not_at_all() {
         "--campaign",
         &campaign.to_string(),
         "--no-email",
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert_eq!(
@@ -319,7 +317,8 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
     let out = db.ok(&["remind", "--campaign", &id, "--public-url", &server.base]);
     assert_eq!(out.trim(), format!("2 reminders queued for campaign {id}"));
     assert_eq!(
-        db.ok(&["remind", "--campaign", &id]).trim(),
+        db.ok(&["remind", "--campaign", &id, "--public-url", &server.base])
+            .trim(),
         format!("0 reminders queued for campaign {id}")
     );
     assert_eq!(
@@ -367,7 +366,7 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
     );
     assert_eq!((status_new.as_u16(), status_old.as_u16()), (200, 200));
     db.ok(&["campaign", "close", &id]);
-    let err = db.fails(&["remind", "--campaign", &id]);
+    let err = db.fails(&["remind", "--campaign", &id, "--public-url", &server.base]);
     assert!(err.contains("is closed"), "{err}");
 }
 
@@ -395,12 +394,8 @@ fn summaries_show_the_figures_of_kinerja_results() {
     let sink = SmtpSink::start();
     assert!(send(&db, &sink.url(), false).starts_with("3 sent"));
 
-    let results: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
-            .expect("JSON");
-    let before: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "2", "--format", "json"]))
-            .expect("JSON");
+    let results = results_json(&db, 3);
+    let before = results_json(&db, 2);
     let two = |v: &serde_json::Value| {
         format!(
             "{:.2}",
@@ -451,14 +446,7 @@ fn summaries_show_the_figures_of_kinerja_results() {
         "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
     ));
 
-    let find = |results: &serde_json::Value, code: &str| {
-        results["units"]
-            .as_array()
-            .and_then(|u| u.iter().find(|u| u["code"] == code))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let aceh = find(&results, "KW-ACEH");
+    let aceh = unit(&results, "KW-ACEH");
     let page = messages
         .iter()
         .find(|m| m.to == ["kepala.aceh@example.go.id"])
@@ -476,7 +464,7 @@ fn summaries_show_the_figures_of_kinerja_results() {
     );
     let change = kinerja::stats::round_half_away(aceh["score"].as_f64().unwrap_or(0.0), 2)
         - kinerja::stats::round_half_away(
-            find(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
+            unit(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
             2,
         );
     assert!(
@@ -537,9 +525,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     ]);
     let sink = SmtpSink::start();
     assert!(send(&db, &sink.url(), false).starts_with("2 sent"));
-    let results: serde_json::Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", "3", "--format", "json"]))
-            .expect("JSON");
+    let results = results_json(&db, 3);
     // Published precision with the Indonesian decimal comma.
     let two = |v: &serde_json::Value| {
         format!(
@@ -581,11 +567,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     ));
     assert!(text.contains("<html lang=\"id\">"), "{text}");
 
-    let aceh = results["units"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["code"] == "KW-ACEH"))
-        .cloned()
-        .unwrap_or_default();
+    let aceh = unit(&results, "KW-ACEH");
     let page = messages
         .iter()
         .find(|m| m.to == ["kepala.aceh@example.go.id"])

@@ -4,20 +4,8 @@
 
 mod common;
 
-use common::TestDb;
+use common::{results_json, unit, TestDb, CLIMATE, RECORDS, UNITS};
 use serde_json::Value;
-
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
-const RECORDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/records-review.toml"
-);
-
-const UNITS: &str =
-    "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nC,Unit C,ROOT\n";
 
 // team-climate: clarity (goals, role, confused [reverse]) weight 1; support (manager, tools
 // [optional]) weight 2; scale 1..5.
@@ -41,13 +29,6 @@ fn close(actual: &Value, expected: f64) {
     assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
 }
 
-fn unit<'a>(results: &'a Value, code: &str) -> &'a Value {
-    results["units"]
-        .as_array()
-        .and_then(|units| units.iter().find(|u| u["code"] == code))
-        .unwrap_or_else(|| panic!("unit {code} missing from {results}"))
-}
-
 fn survey_results(db: &TestDb) -> (i64, Value) {
     let campaign = db.campaign(
         UNITS,
@@ -63,14 +44,7 @@ fn survey_results(db: &TestDb) -> (i64, Value) {
         &answers.display().to_string(),
     ]);
     assert!(out.contains("9 responses stored"), "{out}");
-    let json = db.ok(&[
-        "results",
-        "--campaign",
-        &campaign.to_string(),
-        "--format",
-        "json",
-    ]);
-    (campaign, serde_json::from_str(&json).expect("results JSON"))
+    (campaign, results_json(db, campaign))
 }
 
 #[test]
@@ -227,9 +201,7 @@ U5,tidak,tidak,na
         &campaign,
         &reviews.display().to_string(),
     ]);
-    let results: Value =
-        serde_json::from_str(&db.ok(&["results", "--campaign", &campaign, "--format", "json"]))
-            .expect("JSON");
+    let results = results_json(&db, &campaign);
     assert_eq!(
         results["campaign"]["min_responses"], 1,
         "checklists default to 1"

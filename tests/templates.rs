@@ -2,12 +2,8 @@
 
 mod common;
 
-use common::{TestDb, REVIEW, SFO};
+use common::{TestDb, CLIMATE, REVIEW, SFO};
 
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
 const BAD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad/");
 
 #[test]

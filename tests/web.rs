@@ -4,18 +4,9 @@
 mod common;
 
 use common::server::{client, Server};
-use common::{invite, TestDb};
+use common::{invite, results_json, unit, TestDb, CLIMATE, PUBLIC_URL, RECORDS, UNITS};
 use reqwest::StatusCode;
 
-const CLIMATE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/team-climate.toml"
-);
-const RECORDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/records-review.toml"
-);
-const UNITS: &str = "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\n";
 const FULL_ANSWER: [(&str, &str); 5] = [
     ("clarity-goals", "5"),
     ("clarity-role", "4"),
@@ -157,20 +148,9 @@ async fn a_link_is_answered_once_with_drafts_errors_and_a_thank_you() {
     db.ok(&["campaign", "close", &campaign.to_string()]);
     assert_eq!(db.count("responses"), 1);
     assert_eq!(db.count("pending_answers"), 0);
-    let stored = db.ok(&[
-        "results",
-        "--campaign",
-        &campaign.to_string(),
-        "--format",
-        "json",
-    ]);
-    let results: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
-    let unit_a = results["units"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
-        .cloned();
+    let results = results_json(&db, campaign);
     // clarity (5 + 4 + (6-2)) / 3 = 4.333..., support 5 (tools unanswered): (4.333 + 2*5) / 3.
-    let score = unit_a.and_then(|u| u["score"].as_f64()).unwrap_or(0.0);
+    let score = unit(&results, "A")["score"].as_f64().unwrap_or(0.0);
     assert!((score - (13.0 / 3.0 + 10.0) / 3.0).abs() < 1e-12, "{score}");
 }
 
@@ -222,6 +202,8 @@ async fn unknown_closed_and_unopened_links_get_their_own_pages() {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     assert!(
@@ -235,6 +217,8 @@ async fn unknown_closed_and_unopened_links_get_their_own_pages() {
         "--campaign",
         &campaign.to_string(),
         "--reissue",
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     let new_token = out
@@ -480,19 +464,8 @@ async fn a_review_records_its_reviewer_and_comments() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(db.count("review_reviewers"), 1);
     assert_eq!(db.count("review_comments"), 1);
-    let json = db.ok(&[
-        "results",
-        "--campaign",
-        &campaign.to_string(),
-        "--format",
-        "json",
-    ]);
-    let results: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-    let a = results["units"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
-        .cloned()
-        .unwrap_or_default();
+    let results = results_json(&db, campaign);
+    let a = unit(&results, "A");
     // storage 100 * (50 + 25) / 100 = 75; access not applicable.
     assert_eq!(a["score"], 75.0);
 }
@@ -537,11 +510,7 @@ async fn healthz_and_progress() {
         "json",
     ]);
     let progress: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    let a = progress["units"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["code"] == "A"))
-        .cloned()
-        .unwrap_or_default();
+    let a = unit(&progress, "A");
     assert_eq!(
         (
             a["invited"].as_i64(),
@@ -563,22 +532,26 @@ async fn healthz_and_progress() {
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["total", "3", "1"]),
         "{table}"
     );
+}
 
-    if db.is_postgres() {
-        // The database going away turns the health check to 503.
-        db.drop_database();
-        let (status, _) = get(&server.url("/healthz")).await;
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    }
+// A SQLite file cannot be taken away from a running server; a PostgreSQL database can.
+#[tokio::test]
+#[ignore = "needs PostgreSQL (KINERJA_TEST_PG_URL)"]
+async fn healthz_turns_503_when_the_database_goes_away() {
+    let db = TestDb::postgres();
+    db.ok(&["migrate"]);
+    let server = Server::start(&db, &[]);
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+    db.drop_database();
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (KINERJA_TEST_PG_URL)"]
 async fn two_instances_share_one_postgres_database() {
-    let db = TestDb::new();
-    if !db.is_postgres() {
-        println!("skipped: several instances share a database on PostgreSQL only (set KINERJA_TEST_PG_URL)");
-        return;
-    }
+    let db = TestDb::postgres();
     let campaign = survey(&db);
     let lines: String = (0..40)
         .map(|i| format!("p{i}@example.org,{}\n", if i % 2 == 0 { "A" } else { "B" }))
@@ -656,6 +629,8 @@ fn invite_files_are_checked_line_by_line_and_all_or_nothing() {
         "invite",
         "--campaign",
         &campaign,
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     for expected in [
@@ -727,8 +702,25 @@ async fn request_logs_never_show_a_token() {
         post(&server, &tokens[0], &FULL_ANSWER).await.status(),
         StatusCode::CONFLICT
     );
+    // Paths that match no route are whatever the client typed, a token under a wrong prefix
+    // too: the log names no path then.
+    for path in [
+        format!("/x/{}", tokens[0]),
+        format!("/r/{}/extra", tokens[0]),
+        format!("/{}", tokens[0]),
+    ] {
+        let (status, _) = get(&server.url(&path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
     drop(server);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("path=\"(no route)\""), "{text}");
+    assert!(
+        text.contains("path=\"/healthz\"") || text.contains("path=/healthz"),
+        "{text}"
+    );
     assert!(
         text.contains("path=\"/r/{token}\"") || text.contains("path=/r/{token}"),
         "{text}"

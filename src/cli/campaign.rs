@@ -1,79 +1,116 @@
-//! `kinerja campaign ...`
+//! `kinerja campaign ...` and `kinerja results`
 
-use super::{CampaignCommand, ProgressFormat};
+use std::io::Write as _;
+
+use clap::Args;
+
+use super::Console;
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
-use crate::db::CampaignId;
-use crate::db::DatabaseUrl;
-use crate::db::{self, DbConn};
+use crate::db::{self, CampaignId, DatabaseUrl, DbConn};
+use crate::results::Format;
 
-pub fn run(conn: &mut DbConn, url: &DatabaseUrl, command: CampaignCommand) -> anyhow::Result<()> {
-    match command {
-        CampaignCommand::Create {
-            template,
-            template_version,
-            period,
-            title,
-            units,
-            min_responses,
-            draft,
-            closes,
-        } => {
-            let request = CampaignRequest {
-                template_key: &template,
-                template_version,
-                period: &period,
-                title: &title,
-                units,
-                min_responses,
-                draft,
-                closes_on: closes,
-            };
-            let id = campaign::create(conn, &request)?;
-            let created = campaign::get(conn, id)?;
-            let units = db::campaigns::units(conn, id)?.len();
-            let closes = created
-                .closes_on
-                .map(|d| format!(", links work until {d} (UTC)"))
-                .unwrap_or_default();
-            println!(
-                "created campaign {id} '{}' ({}), {} units, min responses {}, {}{closes}",
-                created.title, created.period, units, created.min_responses, created.status
-            );
-            println!("{id}");
-            Ok(())
-        }
-        CampaignCommand::List => list(conn),
-        CampaignCommand::Progress { id, format } => progress(conn, id, format),
-        CampaignCommand::Open { id } => change_status(conn, id, CampaignStatus::Open),
-        CampaignCommand::Close { id } => close(conn, url, id),
-    }
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Template id (the `id` in its TOML file).
+    #[arg(long)]
+    template: String,
+    /// Template version; default: the latest imported.
+    #[arg(long)]
+    template_version: Option<i32>,
+    #[arg(long)]
+    period: String,
+    #[arg(long)]
+    title: String,
+    /// Unit codes, comma-separated; default: every unit.
+    #[arg(long, value_delimiter = ',')]
+    units: Option<Vec<String>>,
+    /// Anonymity threshold: units with fewer responses show no figures (default 5 for
+    /// surveys, 1 for checklists).
+    #[arg(long)]
+    min_responses: Option<i64>,
+    /// Create it closed to responses until `campaign open`.
+    #[arg(long)]
+    draft: bool,
+    /// The last day (YYYY-MM-DD, UTC) on which links can be answered.
+    #[arg(long)]
+    closes: Option<chrono::NaiveDate>,
 }
 
-fn change_status(conn: &mut DbConn, id: CampaignId, status: CampaignStatus) -> anyhow::Result<()> {
-    campaign::set_status(conn, id, status)?;
-    println!("campaign {id} is {status}");
+pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> anyhow::Result<()> {
+    let request = CampaignRequest {
+        template_key: &args.template,
+        template_version: args.template_version,
+        period: &args.period,
+        title: &args.title,
+        units: args.units,
+        min_responses: args.min_responses,
+        draft: args.draft,
+        closes_on: args.closes,
+    };
+    let id = campaign::create(conn, &request)?;
+    let created = campaign::get(conn, id)?;
+    let units = db::campaigns::units(conn, id)?.len();
+    let closes = created
+        .closes_on
+        .map(|d| format!(", links work until {d} (UTC)"))
+        .unwrap_or_default();
+    writeln!(
+        console.out,
+        "created campaign {id} '{}' ({}), {} units, min responses {}, {}{closes}",
+        created.title, created.period, units, created.min_responses, created.status
+    )?;
+    writeln!(console.out, "{id}")?;
     Ok(())
+}
+
+// `campaign open ID` and `campaign close ID`.
+#[derive(Debug, Args)]
+pub struct CampaignIdArgs {
+    id: CampaignId,
+}
+
+pub fn open(conn: &mut DbConn, args: CampaignIdArgs, console: &mut Console) -> anyhow::Result<()> {
+    change_status(conn, args.id, CampaignStatus::Open, console)
 }
 
 /// Closing releases every pending answer and destroys the campaign's data key.
-fn close(conn: &mut DbConn, url: &DatabaseUrl, id: CampaignId) -> anyhow::Result<()> {
+pub fn close(
+    conn: &mut DbConn,
+    url: &DatabaseUrl,
+    args: CampaignIdArgs,
+    console: &mut Console,
+) -> anyhow::Result<()> {
+    let id = args.id;
     let key = crate::pending::server_key(conn, url)?;
     let released = crate::pending::close(conn, &key, id)?;
-    println!("campaign {id} is closed");
+    writeln!(console.out, "campaign {id} is closed")?;
     // The line above is what scripts read; the release is worth a note beside it.
-    eprintln!("{released} pending answers released");
+    writeln!(console.err, "{released} pending answers released")?;
     Ok(())
 }
 
-fn list(conn: &mut DbConn) -> anyhow::Result<()> {
-    println!(
+fn change_status(
+    conn: &mut DbConn,
+    id: CampaignId,
+    status: CampaignStatus,
+    console: &mut Console,
+) -> anyhow::Result<()> {
+    campaign::set_status(conn, id, status)?;
+    writeln!(console.out, "campaign {id} is {status}")?;
+    Ok(())
+}
+
+pub fn list(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()> {
+    writeln!(
+        console.out,
         "{:>4}  {:<24}  {:<10}  {:<7}  {:>5}  {:>9}  title",
         "id", "template", "period", "status", "units", "responses"
-    );
+    )?;
     for row in db::campaigns::list(conn)? {
         let c = &row.campaign;
-        println!(
+        writeln!(
+            console.out,
             "{:>4}  {:<24}  {:<10}  {:<7}  {:>5}  {:>9}  {}",
             c.id,
             format!("{} v{}", row.template_key, row.template_version),
@@ -82,9 +119,22 @@ fn list(conn: &mut DbConn) -> anyhow::Result<()> {
             row.units,
             row.responses,
             c.title
-        );
+        )?;
     }
     Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    id: CampaignId,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ProgressFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressFormat {
+    Table,
+    Json,
 }
 
 /// One unit's line of `campaign progress`.
@@ -98,7 +148,12 @@ struct UnitProgress {
     response_rate: Option<f64>,
 }
 
-fn progress(conn: &mut DbConn, id: CampaignId, format: ProgressFormat) -> anyhow::Result<()> {
+pub fn progress(
+    conn: &mut DbConn,
+    args: ProgressArgs,
+    console: &mut Console,
+) -> anyhow::Result<()> {
+    let id = args.id;
     campaign::get(conn, id)?;
     let counts: std::collections::HashMap<_, _> = db::invitations::progress(conn, id)?
         .into_iter()
@@ -117,10 +172,11 @@ fn progress(conn: &mut DbConn, id: CampaignId, format: ProgressFormat) -> anyhow
             }
         })
         .collect();
-    match format {
+    let out = &mut console.out;
+    match args.format {
         ProgressFormat::Json => {
             let json = serde_json::json!({ "campaign": id, "units": units });
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         }
         ProgressFormat::Table => {
             let width = units
@@ -129,24 +185,44 @@ fn progress(conn: &mut DbConn, id: CampaignId, format: ProgressFormat) -> anyhow
                 .max()
                 .unwrap_or(4)
                 .max(4);
-            println!(
+            writeln!(
+                out,
                 "{:<width$}  {:>7}  {:>9}  {:>5}  name",
                 "unit", "invited", "submitted", "rate"
-            );
+            )?;
             for u in &units {
                 let rate = u
                     .response_rate
                     .map(|r| format!("{:.0}%", r * 100.0))
                     .unwrap_or_else(|| "-".to_owned());
-                println!(
+                writeln!(
+                    out,
                     "{:<width$}  {:>7}  {:>9}  {:>5}  {}",
                     u.code, u.invited, u.submitted, rate, u.name
-                );
+                )?;
             }
             let invited: i64 = units.iter().map(|u| u.invited).sum();
             let submitted: i64 = units.iter().map(|u| u.submitted).sum();
-            println!("{:<width$}  {:>7}  {:>9}", "total", invited, submitted);
+            writeln!(out, "{:<width$}  {:>7}  {:>9}", "total", invited, submitted)?;
         }
     }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    #[arg(long)]
+    campaign: CampaignId,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+pub fn results(conn: &mut DbConn, args: ResultsArgs, console: &mut Console) -> anyhow::Result<()> {
+    let results = crate::results::compute(conn, args.campaign)?;
+    write!(
+        console.out,
+        "{}",
+        crate::results::render(&results, args.format)
+    )?;
     Ok(())
 }

@@ -1,14 +1,15 @@
 //! Commands that bring organizer files in: templates, units and responses.
 
-use crate::db::{CampaignId, UnitId};
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use clap::Args;
 
-use super::open_file;
+use super::{open_file, Console};
 use crate::db::templates::ImportOutcome;
-use crate::db::{self, DbConn};
+use crate::db::{self, CampaignId, DbConn, UnitId};
 use crate::template::{load_template_file, Instrument, Template};
 
 fn describe(template: &Template) -> String {
@@ -32,26 +33,41 @@ fn describe(template: &Template) -> String {
     }
 }
 
-/// Loads each file, printing its errors; the templates that are valid, with their sources.
-fn load_all(files: &[PathBuf]) -> (Vec<(PathBuf, Template, String)>, usize) {
+/// The templates that are valid, with their paths and sources, and how many files failed.
+type Loaded = (Vec<(PathBuf, Template, String)>, usize);
+
+/// Loads each file, printing its errors.
+fn load_all(files: &[PathBuf], console: &mut Console) -> anyhow::Result<Loaded> {
     let mut valid = Vec::new();
     let mut failed = 0;
     for path in files {
         match load_template_file(path) {
             Ok((template, source)) => valid.push((path.clone(), template, source)),
             Err(e) => {
-                eprintln!("{e}");
+                writeln!(console.err, "{e}")?;
                 failed += 1;
             }
         }
     }
-    (valid, failed)
+    Ok((valid, failed))
 }
 
-pub fn validate_templates(files: &[PathBuf]) -> anyhow::Result<()> {
-    let (valid, failed) = load_all(files);
+#[derive(Debug, Args)]
+pub struct TemplateValidateArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn validate_templates(args: TemplateValidateArgs, console: &mut Console) -> anyhow::Result<()> {
+    let files = &args.files;
+    let (valid, failed) = load_all(files, console)?;
     for (path, template, _) in &valid {
-        println!("{}: ok ({})", path.display(), describe(template));
+        writeln!(
+            console.out,
+            "{}: ok ({})",
+            path.display(),
+            describe(template)
+        )?;
     }
     if failed > 0 {
         bail!("{failed} of {} template files have errors", files.len());
@@ -59,8 +75,19 @@ pub fn validate_templates(files: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn import_templates(conn: &mut DbConn, files: &[PathBuf]) -> anyhow::Result<()> {
-    let (valid, mut failed) = load_all(files);
+#[derive(Debug, Args)]
+pub struct TemplateImportArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn import_templates(
+    conn: &mut DbConn,
+    args: TemplateImportArgs,
+    console: &mut Console,
+) -> anyhow::Result<()> {
+    let files = &args.files;
+    let (valid, mut failed) = load_all(files, console)?;
     for (path, template, source) in &valid {
         match db::templates::import(conn, template, source) {
             Ok(outcome) => {
@@ -69,10 +96,15 @@ pub fn import_templates(conn: &mut DbConn, files: &[PathBuf]) -> anyhow::Result<
                     ImportOutcome::Unchanged(_) => "unchanged",
                     ImportOutcome::Replaced(_) => "replaced (no campaign used it yet)",
                 };
-                println!("{}: {what} ({})", path.display(), describe(template));
+                writeln!(
+                    console.out,
+                    "{}: {what} ({})",
+                    path.display(),
+                    describe(template)
+                )?;
             }
             Err(e) => {
-                eprintln!("{}: {e}", path.display());
+                writeln!(console.err, "{}: {e}", path.display())?;
                 failed += 1;
             }
         }
@@ -86,32 +118,48 @@ pub fn import_templates(conn: &mut DbConn, files: &[PathBuf]) -> anyhow::Result<
     Ok(())
 }
 
-pub fn list_templates(conn: &mut DbConn) -> anyhow::Result<()> {
-    println!("{:<32} {:>7}  {:<9}  title", "id", "version", "kind");
+pub fn list_templates(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()> {
+    writeln!(
+        console.out,
+        "{:<32} {:>7}  {:<9}  title",
+        "id", "version", "kind"
+    )?;
     for stored in db::templates::list(conn)? {
         let title = stored.template()?.title.en;
-        println!(
+        writeln!(
+            console.out,
             "{:<32} {:>7}  {:<9}  {title}",
             stored.key, stored.version, stored.kind
-        );
+        )?;
     }
     Ok(())
 }
 
-pub fn import_units(conn: &mut DbConn, path: &std::path::Path) -> anyhow::Result<()> {
+#[derive(Debug, Args)]
+pub struct UnitsImportArgs {
+    file: PathBuf,
+}
+
+pub fn import_units(
+    conn: &mut DbConn,
+    args: UnitsImportArgs,
+    console: &mut Console,
+) -> anyhow::Result<()> {
+    let path = &args.file;
     let reader = open_file(path)?;
     let counts = crate::import::units::import_units(conn, &path.display().to_string(), reader)?;
-    println!(
+    writeln!(
+        console.out,
         "{}: {} units created, {} updated, {} unchanged",
         path.display(),
         counts.created,
         counts.updated,
         counts.unchanged
-    );
+    )?;
     Ok(())
 }
 
-pub fn list_units(conn: &mut DbConn) -> anyhow::Result<()> {
+pub fn list_units(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()> {
     let units = db::units::all(conn)?;
     let mut children: HashMap<Option<UnitId>, Vec<&db::units::Unit>> = HashMap::new();
     for unit in &units {
@@ -121,21 +169,31 @@ pub fn list_units(conn: &mut DbConn) -> anyhow::Result<()> {
         children: &HashMap<Option<UnitId>, Vec<&db::units::Unit>>,
         parent: Option<UnitId>,
         depth: usize,
-    ) {
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
         for unit in children.get(&parent).into_iter().flatten() {
-            println!("{}{}  {}", "  ".repeat(depth), unit.code, unit.name);
-            print_level(children, Some(unit.id), depth + 1);
+            writeln!(out, "{}{}  {}", "  ".repeat(depth), unit.code, unit.name)?;
+            print_level(children, Some(unit.id), depth + 1, out)?;
         }
+        Ok(())
     }
-    print_level(&children, None, 0);
+    print_level(&children, None, 0, &mut console.out)?;
     Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ResponsesImportArgs {
+    #[arg(long)]
+    campaign: CampaignId,
+    file: PathBuf,
 }
 
 pub fn import_responses(
     conn: &mut DbConn,
-    campaign: CampaignId,
-    path: &std::path::Path,
+    args: ResponsesImportArgs,
+    console: &mut Console,
 ) -> anyhow::Result<()> {
+    let (campaign, path) = (args.campaign, &args.file);
     let reader = open_file(path)?;
     let stored = crate::import::responses::import_responses(
         conn,
@@ -143,59 +201,10 @@ pub fn import_responses(
         &path.display().to_string(),
         reader,
     )?;
-    println!(
+    writeln!(
+        console.out,
         "{}: {stored} responses stored in campaign {campaign}",
         path.display()
-    );
-    Ok(())
-}
-
-/// `kinerja invite`'s choices.
-pub struct InviteOptions {
-    /// Revoke earlier unused links of the same people and units.
-    pub reissue: bool,
-    /// Queue an invitation email per line, in the same transaction as the links.
-    pub send_email: bool,
-    /// Where respondents reach the server: the links are `{public_url}/r/{token}`.
-    pub public_url: String,
-}
-
-pub fn invite(
-    conn: &mut DbConn,
-    campaign: CampaignId,
-    path: &std::path::Path,
-    options: &InviteOptions,
-) -> anyhow::Result<()> {
-    let reader = open_file(path)?;
-    let file = path.display().to_string();
-    let links = if options.send_email {
-        crate::mail::campaign::invite(
-            conn,
-            campaign,
-            &file,
-            reader,
-            options.reissue,
-            &options.public_url,
-        )?
-    } else {
-        crate::import::invitations::invite(conn, campaign, &file, reader, options.reissue)?
-    };
-    let base = options.public_url.trim_end_matches('/');
-    for link in &links {
-        println!(
-            "{}\t{}\t{base}/r/{}",
-            link.row.email, link.row.unit_code, link.token
-        );
-    }
-    let emails = if options.send_email {
-        "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
-    } else {
-        ""
-    };
-    eprintln!(
-        "{}: {} links issued for campaign {campaign}{emails}",
-        path.display(),
-        links.len()
-    );
+    )?;
     Ok(())
 }

@@ -1,13 +1,23 @@
-//! `kinerja mail`, `kinerja remind`, `kinerja summary`
+//! `kinerja mail ...` and `kinerja summary send`
 
-use crate::db::{CampaignId, OutboxStatus};
+use std::io::Write as _;
 use std::sync::Arc;
 
-use crate::db::{self, DatabaseUrl, DbConn};
+use clap::Args;
+
+use super::Console;
+use crate::db::{self, CampaignId, DatabaseUrl, DbConn, OutboxStatus};
 use crate::domain::Lang;
 use crate::mail::{self, Mailer};
 
-pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Also retry messages that are waiting for their next attempt.
+    #[arg(long)]
+    now: bool,
+}
+
+pub fn send(url: &DatabaseUrl, args: SendArgs, console: &mut Console) -> anyhow::Result<()> {
     // One connection: a pass uses the database one step at a time. A larger pool would open
     // its other connections in background threads, and a PostgreSQL connection still opening
     // (TLS negotiation) when this short command exits crashes in OpenSSL's exit handlers.
@@ -18,23 +28,25 @@ pub fn send(url: &DatabaseUrl, now: bool) -> anyhow::Result<()> {
         .build()?;
     // The SMTP connection pool lives (and is dropped) inside the runtime.
     let sender_pool = pool.clone();
-    runtime.block_on(async move {
+    let (report, via) = runtime.block_on(async move {
         let mailer = Arc::new(Mailer::from_env()?);
-        let report = mail::send_due(&sender_pool, mailer.clone(), now).await?;
-        println!(
-            "{} sent, {} failed, {} to retry later (via {})",
-            report.sent,
-            report.failed,
-            report.retrying,
-            mailer.description()
-        );
-        anyhow::Ok(())
+        let report = mail::send_due(&sender_pool, mailer.clone(), args.now).await?;
+        anyhow::Ok((report, mailer.description().to_owned()))
     })?;
+    writeln!(
+        console.out,
+        "{} sent, {} failed, {} to retry later (via {via})",
+        report.sent, report.failed, report.retrying,
+    )?;
     let mut conn = pool.get()?;
-    print_counts(&mut conn, None)
+    print_counts(&mut conn, None, console)
 }
 
-fn print_counts(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result<()> {
+fn print_counts(
+    conn: &mut DbConn,
+    campaign: Option<CampaignId>,
+    console: &mut Console,
+) -> anyhow::Result<()> {
     let counts = db::outbox::counts(conn, campaign)?;
     let count = |status: OutboxStatus| {
         counts
@@ -43,17 +55,25 @@ fn print_counts(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Resu
             .map(|c| c.messages)
             .unwrap_or(0)
     };
-    println!(
+    writeln!(
+        console.out,
         "queued {}, sent {}, failed {}",
         count(OutboxStatus::Queued),
         count(OutboxStatus::Sent),
         count(OutboxStatus::Failed)
-    );
+    )?;
     Ok(())
 }
 
-pub fn status(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result<()> {
-    print_counts(conn, campaign)?;
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long)]
+    campaign: Option<CampaignId>,
+}
+
+pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> anyhow::Result<()> {
+    let campaign = args.campaign;
+    print_counts(conn, campaign, console)?;
     for trouble in db::outbox::troubles(conn, campaign)? {
         let when = if trouble.status == OutboxStatus::Failed {
             "failed".to_owned()
@@ -63,7 +83,8 @@ pub fn status(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result
                 trouble.next_attempt_at.format("%Y-%m-%d %H:%M")
             )
         };
-        println!(
+        writeln!(
+            console.out,
             "#{} {} '{}' after {} attempt{}, {when}: {}",
             trouble.id,
             trouble.recipient,
@@ -71,36 +92,43 @@ pub fn status(conn: &mut DbConn, campaign: Option<CampaignId>) -> anyhow::Result
             trouble.attempts,
             if trouble.attempts == 1 { "" } else { "s" },
             trouble.last_error.unwrap_or_default()
-        );
+        )?;
     }
     Ok(())
 }
 
-pub fn remind(
-    conn: &mut DbConn,
+// Summaries carry figures and no links, so unlike `invite` and `remind` they need no
+// `--public-url`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[arg(long)]
     campaign: CampaignId,
-    min_days: u32,
-    public_url: &str,
-) -> anyhow::Result<()> {
-    let count = mail::campaign::remind(conn, campaign, min_days, public_url)?;
-    println!("{count} reminders queued for campaign {campaign}");
-    Ok(())
+    /// Organizers' addresses, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    to: Vec<crate::domain::EmailAddress>,
+    /// Also each unit's head (head_email in the units file).
+    #[arg(long)]
+    unit_heads: bool,
+    /// The summaries' language, id or en (organizers and heads have no recorded one).
+    #[arg(long, default_value = "id", value_parser = parse_lang)]
+    lang: Lang,
 }
 
-pub fn summary(
-    conn: &mut DbConn,
-    campaign: CampaignId,
-    to: &[crate::domain::EmailAddress],
-    unit_heads: bool,
-    lang: Lang,
-) -> anyhow::Result<()> {
-    if to.is_empty() && !unit_heads {
+fn parse_lang(code: &str) -> Result<Lang, String> {
+    Lang::parse(code).ok_or_else(|| format!("'{code}' is not a language: use id or en"))
+}
+
+pub fn summary(conn: &mut DbConn, args: SummaryArgs, console: &mut Console) -> anyhow::Result<()> {
+    if args.to.is_empty() && !args.unit_heads {
         anyhow::bail!("give --to EMAIL[,EMAIL...] and/or --unit-heads");
     }
-    let report = mail::campaign::send_summary(conn, campaign, to, unit_heads, lang)?;
-    println!(
+    let campaign = args.campaign;
+    let report =
+        mail::campaign::send_summary(conn, campaign, &args.to, args.unit_heads, args.lang)?;
+    writeln!(
+        console.out,
         "summaries queued for campaign {campaign}: {} organizers, {} unit heads",
         report.organizers, report.unit_heads
-    );
+    )?;
     Ok(())
 }

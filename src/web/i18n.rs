@@ -1,6 +1,25 @@
 //! Every text the respondent pages show, in Indonesian and English.
 
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+
 use crate::template::Lang;
+
+/// The query parameters respondent pages read.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub lang: Option<String>,
+    pub saved: Option<String>,
+}
+
+/// ?lang= wins, then the language of the form or the invitation, then Indonesian.
+pub fn request_lang(req: &HttpRequest, fallback: Option<Lang>) -> Lang {
+    let query = web::Query::<PageQuery>::from_query(req.query_string()).ok();
+    query
+        .and_then(|q| q.lang.as_deref().and_then(Lang::parse))
+        .or(fallback)
+        .unwrap_or_default()
+}
 
 pub struct Texts {
     pub lang: &'static str,

@@ -19,6 +19,24 @@ pub const REVIEW: &str = concat!(
     "/survey_templates/reviu-pengelolaan-kinerja.toml"
 );
 
+/// A small survey: clarity (goals, role, confused [reverse]) weight 1; support (manager,
+/// tools [optional]) weight 2; scale 1..5.
+pub const CLIMATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/team-climate.toml"
+);
+/// A small checklist.
+pub const RECORDS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/records-review.toml"
+);
+/// A root and three units under it (campaigns take every unit unless told otherwise).
+pub const UNITS: &str =
+    "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nC,Unit C,ROOT\n";
+
+/// The `--public-url` of tests that make links but reach the server by its own address.
+pub const PUBLIC_URL: &str = "https://survei.example.go.id";
+
 pub struct TestDb {
     pub url: String,
     pub dir: tempfile::TempDir,
@@ -64,6 +82,17 @@ impl TestDb {
         }
     }
 
+    /// A fresh PostgreSQL database, for tests of what only PostgreSQL does. Such tests are
+    /// `#[ignore = "needs PostgreSQL ..."]`, so that without a server they show as ignored
+    /// rather than pass; run on purpose without one, they fail here.
+    pub fn postgres() -> TestDb {
+        assert!(
+            postgres_server().is_some(),
+            "this test needs PostgreSQL: set KINERJA_TEST_PG_URL=postgres://USER@HOST:PORT/DATABASE"
+        );
+        TestDb::new()
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
@@ -73,7 +102,8 @@ impl TestDb {
         self.kinerja_with(args, &[])
     }
 
-    /// Runs kinerja with extra environment variables (and none of the caller's mail settings).
+    /// Runs kinerja with extra environment variables (and none of the caller's mail settings or
+    /// public address).
     pub fn kinerja_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kinerja"))
             .arg("--database-url")
@@ -83,6 +113,7 @@ impl TestDb {
             .env_remove("DATABASE_URL")
             .env_remove("KINERJA_SMTP_URL")
             .env_remove("KINERJA_MAIL_DIR")
+            .env_remove("KINERJA_PUBLIC_URL")
             .envs(env.iter().copied())
             .output()
             .expect("run kinerja")
@@ -206,6 +237,21 @@ impl Drop for TestDb {
     }
 }
 
+/// `kinerja results --format json` of a campaign.
+pub fn results_json(db: &TestDb, campaign: impl std::fmt::Display) -> serde_json::Value {
+    let campaign = campaign.to_string();
+    let out = db.ok(&["results", "--campaign", &campaign, "--format", "json"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("results JSON: {e}\n{out}"))
+}
+
+/// The unit with this code in the `units` of results or progress JSON.
+pub fn unit<'a>(json: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    json["units"]
+        .as_array()
+        .and_then(|units| units.iter().find(|u| u["code"] == code))
+        .unwrap_or_else(|| panic!("unit {code} missing from {json}"))
+}
+
 pub fn last_line(text: &str) -> String {
     text.lines().last().unwrap_or("").trim().to_owned()
 }
@@ -224,6 +270,8 @@ pub fn invite(db: &TestDb, campaign: i64, lines: &str) -> Vec<String> {
         "invite",
         "--campaign",
         &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
         &file.display().to_string(),
     ]);
     out.lines()

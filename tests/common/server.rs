@@ -41,6 +41,7 @@ impl Server {
             .stderr(stderr)
             .env("KINERJA_LOG", "kinerja=info")
             .env_remove("KINERJA_SMTP_URL")
+            .env_remove("KINERJA_PUBLIC_URL")
             .envs(env.iter().copied())
             .spawn()
             .expect("start kinerja serve");

@@ -1,0 +1,130 @@
+//! `kinerja invite` and `kinerja remind`: the commands that issue personal links.
+//!
+//! Every link starts with the address respondents reach `kinerja serve` at, and only the
+//! organizer knows it, so both commands require `--public-url` (or `KINERJA_PUBLIC_URL`).
+//! A default such as the server's own default bind address would queue mail, or print links,
+//! that work on no respondent's machine; and mail cannot be recalled once delivered.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{open_file, Console, Database};
+use crate::db::CampaignId;
+
+// The `--public-url` of the commands that make links.
+#[derive(Debug, Args)]
+pub struct PublicUrlArg {
+    /// The address respondents reach `kinerja serve` at, e.g. https://survei.example.go.id;
+    /// every link starts with it. Required.
+    #[arg(long, env = "KINERJA_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl PublicUrlArg {
+    /// The base of the links without a trailing slash, or an error naming what `command` needs
+    /// it for. Checked before anything is stored.
+    fn require(&self, command: &str) -> anyhow::Result<String> {
+        let Some(url) = self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            bail!(
+                "{command} needs --public-url (or KINERJA_PUBLIC_URL): the address respondents \
+                 reach `kinerja serve` at, e.g. --public-url https://survei.example.go.id; \
+                 every link it makes starts with it"
+            );
+        };
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .map(|rest| rest.split('/').next().unwrap_or(rest));
+        let plain = !url.contains(['?', '#']) && !url.chars().any(char::is_whitespace);
+        match host {
+            Some(host) if !host.is_empty() && plain => Ok(url.trim_end_matches('/').to_owned()),
+            _ => bail!(
+                "--public-url '{url}' is not a web address: give http(s)://HOST[:PORT][/PATH] \
+                 without query or fragment, e.g. https://survei.example.go.id"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    #[arg(long)]
+    campaign: CampaignId,
+    file: PathBuf,
+    /// Revoke earlier unused links of the same people and units and issue new ones.
+    #[arg(long)]
+    reissue: bool,
+    #[command(flatten)]
+    public_url: PublicUrlArg,
+    /// Only print the links; queue no invitation emails.
+    #[arg(long)]
+    no_email: bool,
+}
+
+/// Issues the links and prints them; `--public-url` is required with `--no-email` too, since
+/// printed links are handed out just like mailed ones.
+pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> anyhow::Result<()> {
+    let public_url = args.public_url.require("invite")?;
+    let conn = &mut database.connect()?;
+    let (campaign, path) = (args.campaign, &args.file);
+    let send_email = !args.no_email;
+    let reader = open_file(path)?;
+    let file = path.display().to_string();
+    // Invitation emails are queued in the same transaction as the links.
+    let links = if send_email {
+        crate::mail::campaign::invite(conn, campaign, &file, reader, args.reissue, &public_url)?
+    } else {
+        crate::import::invitations::invite(conn, campaign, &file, reader, args.reissue)?
+    };
+    let base = &public_url;
+    for link in &links {
+        writeln!(
+            console.out,
+            "{}\t{}\t{base}/r/{}",
+            link.row.email, link.row.unit_code, link.token
+        )?;
+    }
+    let emails = if send_email {
+        "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
+    } else {
+        ""
+    };
+    writeln!(
+        console.err,
+        "{}: {} links issued for campaign {campaign}{emails}",
+        path.display(),
+        links.len()
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    #[arg(long)]
+    campaign: CampaignId,
+    /// Skip invitees reminded within this many days.
+    #[arg(long, default_value_t = 3)]
+    min_days: u32,
+    #[command(flatten)]
+    public_url: PublicUrlArg,
+}
+
+pub fn remind(database: &Database, args: RemindArgs, console: &mut Console) -> anyhow::Result<()> {
+    let public_url = args.public_url.require("remind")?;
+    let conn = &mut database.connect()?;
+    let campaign = args.campaign;
+    let count = crate::mail::campaign::remind(conn, campaign, args.min_days, &public_url)?;
+    writeln!(
+        console.out,
+        "{count} reminders queued for campaign {campaign}"
+    )?;
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Startup: the server's settings, its shared state, the route table and the middleware order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use super::ratelimit::{Limits, RateLimiter};
+use super::state::AppState;
+use super::{errors, middleware, routes};
+use crate::db::group::GroupWriter;
+use crate::db::Pool;
+use crate::pending::{self, Submission, Written};
+use crate::respond::TemplateCache;
+use crate::secret::Key;
+
+/// Form posts larger than this are refused (413): the largest checklist with a note on every
+/// item stays well below it.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Submissions that queued while a group was being written are written together: one
+/// transaction, one fsync. More than this many wait for the next group.
+const MAX_GROUP: usize = 256;
+
+pub struct ServerConfig {
+    pub bind: String,
+    /// Where respondents reach the server, e.g. https://survei.example.go.id.
+    pub public_url: String,
+    /// Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    pub limits: Limits,
+    /// Seals survey answers until their release (see `pending`).
+    pub key: Key,
+}
+
+/// Binds, reports the bound address (the port may have been 0), and serves until SIGINT or
+/// SIGTERM; requests in flight then finish.
+pub async fn serve(
+    pool: Pool,
+    config: ServerConfig,
+    on_listen: impl FnOnce(&[SocketAddr]),
+) -> std::io::Result<()> {
+    let key = Arc::new(config.key);
+    let writing = key.clone();
+    let releasing = key;
+    let submissions = GroupWriter::spawn(
+        pool.clone(),
+        MAX_GROUP,
+        Arc::new(move |conn: &mut crate::db::DbConn, group: &[Submission]| {
+            pending::write_group(conn, &writing, group)
+        }),
+        Some(Arc::new(
+            move |conn: &mut crate::db::DbConn, written: &[Written]| {
+                // A failed release is retried by the next group or at close; the answers stay
+                // sealed and pending meanwhile, nothing is lost.
+                if let Err(error) = pending::release_due(conn, &releasing, written) {
+                    tracing::error!(%error, "releasing pending answers failed");
+                }
+            },
+        )),
+    );
+    let state = web::Data::new(AppState {
+        submissions,
+        pool,
+        templates: Arc::new(TemplateCache::default()),
+        limiter: RateLimiter::new(config.limits),
+        public_origin: origin_of(&config.public_url),
+        trust_proxy: config.trust_proxy,
+    });
+    let server = HttpServer::new(move || {
+        // The last `wrap` runs first: the request log sees every response, headers included.
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(errors::form_error),
+            )
+            .wrap(middleware::security_headers())
+            .wrap(from_fn(middleware::log_request))
+            .configure(routes::configure)
+            .default_service(web::to(errors::not_found))
+    })
+    .shutdown_timeout(15)
+    .bind(&config.bind)?;
+    on_listen(&server.addrs());
+    server.run().await
+}
+
+/// scheme://host[:port] of a URL, to compare with a request's Origin header.
+fn origin_of(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => url.to_owned(),
+    }
+}

@@ -1,0 +1,186 @@
+//! The respondent's pages: the form behind a personal link (view, save a draft, submit once)
+//! and the thank-you page.
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::Access;
+use crate::pending::Written;
+use crate::respond::{self, LinkError, Prepared, RawAnswers};
+use crate::template::Lang;
+use crate::web::errors::{link_error_page, page};
+use crate::web::i18n::{request_lang, texts, PageQuery};
+use crate::web::middleware::{no_store, respondent_guard};
+use crate::web::pages;
+use crate::web::state::{blocking, AppState, WebError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/thanks", web::get().to(thanks)).service(
+        web::scope("/r")
+            .wrap(from_fn(respondent_guard))
+            .route("/{token}", web::get().to(show_form))
+            .route("/{token}", web::post().to(post_form)),
+    );
+}
+
+async fn thanks(req: HttpRequest) -> HttpResponse {
+    let t = texts(request_lang(&req, None));
+    page(StatusCode::OK, t, t.thanks_heading, t.thanks_text, None)
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+async fn show_form(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let opened = blocking(&state, Access::Read, move |conn, cache| {
+        respond::open_with_draft(conn, cache, &lookup)
+    })
+    .await;
+    match opened {
+        Ok((link, draft)) => {
+            let lang = request_lang(&req, Some(link.invitation.lang));
+            let saved = web::Query::<PageQuery>::from_query(req.query_string())
+                .ok()
+                .is_some_and(|q| q.saved.is_some());
+            html(
+                StatusCode::OK,
+                pages::form(texts(lang), lang, &link, &token, &draft, None, saved),
+            )
+        }
+        Err(error) => link_error_page(&req, &state, error, None),
+    }
+}
+
+/// A cross-site form post. The link token in the URL already acts as the anti-forgery secret
+/// (another site cannot know it); this also refuses posts a browser marks as coming from
+/// elsewhere. No session is involved, so a form left open for hours still submits.
+fn is_cross_site(req: &HttpRequest, state: &AppState) -> bool {
+    let fetch_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return true;
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    match origin {
+        // Browsers send "null" under Referrer-Policy: no-referrer.
+        None | Some("null") => false,
+        Some(origin) => {
+            let info = req.connection_info();
+            let own = format!("{}://{}", info.scheme(), info.host());
+            origin != own && origin != state.public_origin
+        }
+    }
+}
+
+async fn post_form(
+    req: HttpRequest,
+    token: web::Path<String>,
+    fields: web::Form<Vec<(String, String)>>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let mut answers = RawAnswers::new();
+    let mut action = String::from("submit");
+    let mut form_lang = None;
+    for (name, value) in fields.into_inner() {
+        match name.as_str() {
+            "action" => action = value,
+            "lang" => form_lang = Lang::parse(&value),
+            _ => {
+                answers.insert(name, value);
+            }
+        }
+    }
+    let lang = request_lang(&req, form_lang);
+    if is_cross_site(&req, &state) {
+        let t = texts(lang);
+        let mut response = page(
+            StatusCode::FORBIDDEN,
+            t,
+            t.cross_site_heading,
+            t.cross_site_text,
+            None,
+        );
+        no_store(&mut response);
+        return response;
+    }
+    if action == "save" {
+        let saving = token.clone();
+        return match blocking(&state, Access::Write, move |conn, cache| {
+            respond::save_draft(conn, cache, &saving, &answers)
+        })
+        .await
+        {
+            Ok(()) => see_other(&format!("/r/{token}?saved=1&lang={}", lang.code())),
+            Err(error) => link_error_page(&req, &state, error, form_lang),
+        };
+    }
+    let submitting = token.clone();
+    let prepared = blocking(&state, Access::Read, move |conn, cache| {
+        let prepared = respond::prepare(conn, cache, &submitting, &answers)?;
+        Ok((prepared, answers))
+    })
+    .await;
+    let submission = match prepared {
+        Ok((Prepared::Ready(submission), _)) => submission,
+        // Nothing is stored: the answers travel back in the page itself.
+        Ok((Prepared::Invalid(link, problems), answers)) => {
+            return html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::form(
+                    texts(lang),
+                    lang,
+                    &link,
+                    &token,
+                    &answers,
+                    Some(&problems),
+                    false,
+                ),
+            )
+        }
+        Err(error) => return link_error_page(&req, &state, error, form_lang),
+    };
+    let written = state
+        .submissions
+        .write(submission)
+        .await
+        .map_err(|e| WebError::Link(LinkError::Db(e)));
+    match written {
+        Ok(Written::Stored { .. }) => see_other(&format!("/thanks?lang={}", lang.code())),
+        Ok(Written::AlreadySubmitted { lang }) => link_error_page(
+            &req,
+            &state,
+            WebError::Link(LinkError::AlreadySubmitted { lang }),
+            form_lang,
+        ),
+        Ok(Written::Closed { lang, title }) => link_error_page(
+            &req,
+            &state,
+            WebError::Link(LinkError::Closed { lang, title }),
+            form_lang,
+        ),
+        Err(error) => link_error_page(&req, &state, error, form_lang),
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

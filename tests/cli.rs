@@ -1,0 +1,147 @@
+//! The command line itself: commands that make links need the public address, and every
+//! command ends quietly when its reader goes away.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+
+use common::{TestDb, SFO, UNITS};
+
+/// Runs kinerja with its standard output (and, if `close_stderr`, its standard error) a pipe
+/// whose reading end is closed before the process starts, so its first write fails with EPIPE.
+fn with_closed_pipe(db: &TestDb, args: &[&str], close_stderr: bool) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let stderr = if close_stderr {
+        Stdio::from(writer.try_clone().expect("pipe"))
+    } else {
+        Stdio::piped()
+    };
+    Command::new(env!("CARGO_BIN_EXE_kinerja"))
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(args)
+        .current_dir(db.dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("KINERJA_PUBLIC_URL")
+        .stdout(Stdio::from(writer))
+        .stderr(stderr)
+        .output()
+        .expect("run kinerja")
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_reader_goes_away() {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let people = db.write("people.csv", "email,unit\nani@example.go.id,KW-ACEH\n");
+    let people = people.display().to_string();
+    let commands: [&[&str]; 12] = [
+        &["units", "list"],
+        &["template", "list"],
+        &["template", "validate", SFO],
+        &["campaign", "list"],
+        &["campaign", "progress", "1"],
+        &["campaign", "progress", "1", "--format", "json"],
+        &["results", "--campaign", "1"],
+        &["results", "--campaign", "1", "--format", "csv"],
+        &["results", "--campaign", "1", "--format", "json"],
+        &["mail", "status"],
+        &["migrate"],
+        &[
+            "invite",
+            "--campaign",
+            "3",
+            "--no-email",
+            "--public-url",
+            "https://survei.example.go.id",
+            &people,
+        ],
+    ];
+    for args in commands {
+        let out = with_closed_pipe(&db, args, false);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !stderr.contains("panicked"),
+            "kinerja {args:?} into a closed pipe: {}\n{stderr}",
+            out.status
+        );
+    }
+    // Standard error closed as well (`2>&1 | head -1`): nothing to say, nowhere to say it.
+    let bad = db.write("bad.toml", "id = \"bad\"\n");
+    let out = with_closed_pipe(
+        &db,
+        &["template", "validate", &bad.display().to_string()],
+        true,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.status);
+}
+
+#[test]
+fn the_error_of_a_command_is_not_hidden_by_a_closed_pipe() {
+    let db = TestDb::new();
+    let out = with_closed_pipe(&db, &["results", "--campaign", "7"], false);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+#[test]
+fn invite_and_remind_need_the_public_url() {
+    let db = TestDb::new();
+    let campaign = db.campaign(UNITS, SFO, &[]).to_string();
+    let people = db.write("people.csv", "email,unit\nani@example.go.id,A\n");
+    let people = people.display().to_string();
+    for args in [
+        vec!["invite", "--campaign", &campaign, &people],
+        // Printed links are handed out just like mailed ones.
+        vec!["invite", "--campaign", &campaign, "--no-email", &people],
+        vec!["remind", "--campaign", &campaign],
+    ] {
+        let err = db.fails(&args);
+        assert!(
+            err.contains("needs --public-url (or KINERJA_PUBLIC_URL)"),
+            "kinerja {args:?}: {err}"
+        );
+    }
+    for bad in [
+        "localhost:8080",
+        "https://",
+        "https://x.example/?a=1",
+        "ftp://x.example",
+    ] {
+        let err = db.fails(&[
+            "invite",
+            "--campaign",
+            &campaign,
+            "--public-url",
+            bad,
+            &people,
+        ]);
+        assert!(err.contains("is not a web address"), "{bad}: {err}");
+    }
+    assert_eq!(db.count("invitations"), 0);
+    assert_eq!(db.count("outbox"), 0);
+
+    // From the environment, with the trailing slash dropped.
+    let out = db.ok_with(
+        &["invite", "--campaign", &campaign, &people],
+        &[(
+            "KINERJA_PUBLIC_URL",
+            "https://survei.example.go.id/kinerja/",
+        )],
+    );
+    assert!(
+        out.contains("\thttps://survei.example.go.id/kinerja/r/"),
+        "{out}"
+    );
+    assert_eq!(db.count("outbox"), 1);
+    let out = db.ok_with(
+        &["remind", "--campaign", &campaign, "--min-days", "0"],
+        &[("KINERJA_PUBLIC_URL", "https://survei.example.go.id")],
+    );
+    assert_eq!(
+        out.trim(),
+        format!("1 reminders queued for campaign {campaign}")
+    );
+}
