@@ -14,7 +14,8 @@ use super::{write_tx, Access, DbConn, DbError, Pool};
 pub type GroupHandler<Req, Resp> =
     dyn Fn(&mut DbConn, &[Req]) -> Result<Vec<Resp>, DbError> + Send + Sync;
 
-/// Runs after each committed group, in a transaction of its own, with the group's answers.
+/// Runs after each committed group, in a transaction of its own, with the group's answers,
+/// before the callers are answered.
 pub type AfterCommit<Resp> = dyn Fn(&mut DbConn, &[Resp]) + Send + Sync;
 
 type Job<Req, Resp> = (Req, oneshot::Sender<Result<Resp, DbError>>);
@@ -82,25 +83,22 @@ async fn run<Req, Resp>(
         let (requests, answers): (Vec<Req>, Vec<_>) = group.into_iter().unzip();
         let handler = handler.clone();
         let after_commit = after_commit.clone();
+        // The after-commit work runs before the callers hear back, on the same connection and
+        // turn: once a caller has its answer, whatever its answer set off (a release) is done,
+        // so what anyone reads next is settled.
         let written = pool
             .run(Access::Write, move |conn| {
-                Ok::<_, DbError>(write_group(conn, &handler, after_commit, &requests))
+                let (outcomes, finish) = write_group(conn, &handler, after_commit, &requests);
+                if let Some(finish) = finish {
+                    finish(conn);
+                }
+                Ok::<_, DbError>(outcomes)
             })
             .await;
         match written {
-            Ok((outcomes, finish)) => {
+            Ok(outcomes) => {
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(outcome);
-                }
-                // The group's callers have their answers; release work (if any) follows,
-                // holding the writer's turn so the next group waits for it.
-                if let Some(finish) = finish {
-                    let _ = pool
-                        .run(Access::Write, move |conn| {
-                            finish(conn);
-                            Ok::<_, DbError>(())
-                        })
-                        .await;
                 }
             }
             Err(error) => {
