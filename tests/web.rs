@@ -782,3 +782,35 @@ async fn links_stop_working_after_the_closing_day() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn blank_forms_of_one_unit_differ_only_by_their_token() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\nb@example.org,A\n");
+    let server = Server::start(&db, &[]);
+    let mut pages = Vec::new();
+    for token in &tokens {
+        for _ in 0..2 {
+            let (status, html) = get(&server.link(token)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                html.contains(&format!(r#"<form method="post" action="/r/{token}""#)),
+                "{html}"
+            );
+            pages.push(html.replace(token.as_str(), "TOKEN"));
+        }
+    }
+    assert!(pages.windows(2).all(|w| w[0] == w[1]));
+    // A draft makes the page the respondent's own again.
+    post(
+        &server,
+        &tokens[0],
+        &[("clarity-goals", "3"), ("action", "save")],
+    )
+    .await;
+    let (_, html) = get(&server.link(&tokens[0])).await;
+    assert!(html.contains(r#"id="i-clarity-goals-3" name="clarity-goals" value="3" checked>"#));
+    let (_, other) = get(&server.link(&tokens[1])).await;
+    assert!(!other.contains(" checked>"));
+}

@@ -64,6 +64,7 @@ pub async fn serve(
         submissions,
         pool,
         templates: Arc::new(TemplateCache::default()),
+        blank_forms: Default::default(),
         limiter: RateLimiter::new(config.limits),
         public_origin: origin_of(&config.public_url),
         trust_proxy: config.trust_proxy,

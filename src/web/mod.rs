@@ -7,12 +7,14 @@
 //! - `routes/`: the handlers, one module per audience (`respondent`; `organizer/` and `api/`
 //!   will join it), each registering its own routes in a `configure` function.
 //! - `errors`: the pages for what went wrong (unknown link, closed campaign, 404, 413, 500).
+//! - `blank_forms`: blank forms rendered once per unit and language, joined with each token.
 //! - `pages`, `i18n`: the askama pages and every text they show, in Indonesian and English.
 //!
 //! Handlers are thin: they pick the language, run the blocking work of `respond` through the
 //! database pool, and choose a page and a status.
 
 mod app;
+mod blank_forms;
 mod errors;
 mod i18n;
 mod middleware;

@@ -15,6 +15,7 @@ pub struct AppState {
     /// Owns the order in which requests get connections and the SQLite writer queue.
     pub pool: Pool,
     pub templates: Arc<TemplateCache>,
+    pub blank_forms: super::blank_forms::BlankForms,
     /// The group-commit writer of submissions.
     pub submissions: GroupWriter<Submission, Written>,
     pub limiter: RateLimiter,

@@ -53,10 +53,12 @@ async fn show_form(
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
                 .ok()
                 .is_some_and(|q| q.saved.is_some());
-            html(
-                StatusCode::OK,
-                pages::form(texts(lang), lang, &link, &token, &draft, None, saved),
-            )
+            let page = if draft.is_empty() {
+                state.blank_forms.render(lang, &link, &token, saved)
+            } else {
+                pages::form(texts(lang), lang, &link, &token, &draft, None, saved)
+            };
+            html(StatusCode::OK, page)
         }
         Err(error) => link_error_page(&req, &state, error, None),
     }
