@@ -12,6 +12,9 @@
 # requests/s, p50/p99 latency, failed requests and the ratio to /healthz, then checks that the
 # database holds exactly as many used links as the submissions wrk saw answered (303).
 #
+# First it runs benches/invite.sh (bulk invitations: links/s into an empty campaign and into one
+# of 180,000, with and without email, on the same backends); KINERJA_BENCH_INVITE=no skips it.
+#
 # Environment: KINERJA_BENCH_LINKS (default 60000: more than 10 s of submissions can use),
 # KINERJA_BENCH_SECONDS, KINERJA_BENCH_CONNECTIONS (64), KINERJA_BENCH_THREADS (wrk threads, 2),
 # KINERJA_BENCH_POOL (the server's --pool-size; default: the server's own default),
@@ -47,6 +50,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "${KINERJA_BENCH_INVITE:-yes}" != no ]; then
+  KINERJA_BIN="$kinerja" KINERJA_BENCH_BACKENDS="$backends" KINERJA_BENCH_PG_SERVER="$pg_server" \
+    bash benches/invite.sh | tee "$work/invite.out"
+fi
 
 # wrk scripts. Each wrk thread takes every n-th line of the token file, so no two requests in
 # a run share a link; done() prints one machine-readable line.
@@ -144,11 +152,14 @@ bench_backend() {
   awk -v n="$links" '{ unit[c++] = $0 }
     END { print "email,unit"; for (i = 0; i < n; i++) printf "p%d@bench.example,%s\n", i, unit[i % c] }' \
     "$work/units" >"$work/people.csv"
-  local started=$SECONDS
+  local started ended
+  started=$(date +%s.%N)
   "$kinerja" --database-url "$url" invite --no-email --campaign 3 \
     --public-url https://bench.example "$work/people.csv" \
     | awk -F'\t' '{ sub(/.*\/r\//, "", $3); print $3 }' >"$work/tokens"
-  echo "$(wc -l <"$work/tokens") links issued over $(wc -l <"$work/units") units in $((SECONDS - started)) s"
+  ended=$(date +%s.%N)
+  awk -v n="$(wc -l <"$work/tokens")" -v u="$(wc -l <"$work/units")" -v s="$started" -v e="$ended" \
+    'BEGIN { printf "%d links issued over %d units in %.2f s (%.0f links/s)\n", n, u, e - s, n / (e - s) }'
   head -n "$form_links" "$work/tokens" >"$work/form-tokens"
   tail -n +"$((form_links + 1))" "$work/tokens" >"$work/post-tokens"
 
@@ -222,3 +233,7 @@ done
 echo
 echo "== summary ($(nproc) cores, $connections connections, ${seconds} s per run) =="
 printf '%s\n' "${summary[@]}"
+if [ -f "$work/invite.out" ]; then
+  echo
+  sed -n '/^== invite summary/,$p' "$work/invite.out"
+fi

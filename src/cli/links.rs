@@ -85,13 +85,17 @@ pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> a
         crate::import::invitations::invite(conn, campaign, &file, reader, args.reissue)?
     };
     let base = &public_url;
+    // Written in blocks: standard output is line-buffered, and 60,000 links would otherwise be
+    // 60,000 write calls. A closed pipe is still noted by the console's stream underneath.
+    let mut out = std::io::BufWriter::new(&mut console.out);
     for link in &links {
         writeln!(
-            console.out,
+            out,
             "{}\t{}\t{base}/r/{}",
             link.row.email, link.row.unit_code, link.token
         )?;
     }
+    out.flush()?;
     let emails = if send_email {
         "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
     } else {

@@ -1,7 +1,9 @@
 //! Invitations: personal links to a campaign, for one unit. The response they lead to is not
 //! linked back to them (for surveys); they only record that they were used.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::ExecuteCopyFromDsl;
 
 use super::schema::{drafts, invitation_tokens, invitations};
 use super::types::{CampaignId, InvitationId, UnitId};
@@ -24,6 +26,7 @@ pub struct Invitation {
     pub state: InvitationState,
 }
 
+/// A line to invite: written with [`insert_many`].
 pub struct NewInvitation<'a> {
     pub campaign_id: CampaignId,
     pub unit_id: UnitId,
@@ -31,24 +34,6 @@ pub struct NewInvitation<'a> {
     pub name: Option<&'a str>,
     pub lang: Lang,
     pub token_sha256: &'a str,
-}
-
-/// Creates the invitation with its first link (call inside a write transaction).
-pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> Result<InvitationId, DbError> {
-    let id = diesel::insert_into(invitations::table)
-        .values((
-            invitations::campaign_id.eq(new.campaign_id),
-            invitations::unit_id.eq(new.unit_id),
-            invitations::email.eq(new.email.as_str()),
-            invitations::name.eq(new.name),
-            invitations::lang.eq(new.lang.code()),
-            invitations::state.eq(InvitationState::Active),
-            invitations::created_at.eq(super::now()),
-        ))
-        .returning(invitations::id)
-        .get_result(conn)?;
-    add_token(conn, id, new.token_sha256)?;
-    Ok(id)
 }
 
 /// Unused invitations of the campaign not reminded since `quiet_since`, in id order.
@@ -79,6 +64,134 @@ pub fn mark_reminded(
         .set(invitations::reminded_at.eq(at))
         .execute(conn)?;
     Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = invitations, treat_none_as_default_value = false)]
+struct InvitationInsert<'a> {
+    id: InvitationId,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
+    email: &'a str,
+    name: Option<&'a str>,
+    lang: &'static str,
+    state: InvitationState,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = invitation_tokens, treat_none_as_default_value = false)]
+struct TokenInsert<'a> {
+    token_sha256: &'a str,
+    invitation_id: InvitationId,
+}
+
+/// Invitation rows per SQLite INSERT: 8 bound variables each, under the 32,766 limit.
+const INVITATIONS_PER_STATEMENT: usize = 4_000;
+/// Token rows per SQLite INSERT: 2 bound variables each.
+const TOKENS_PER_STATEMENT: usize = 16_000;
+/// Rows per PostgreSQL COPY: bounds the memory of one encoded batch, nothing else.
+const ROWS_PER_COPY: usize = 20_000;
+
+/// Creates the invitations, each with its first link, in bulk (call inside a write
+/// transaction); returns their ids in the order given.
+///
+/// The ids are chosen before the rows are written, so that tokens (and the caller's outbox
+/// rows) can refer to them without reading anything back: on PostgreSQL they are drawn from
+/// the identity's sequence, which concurrent writers share safely, and the rows go in by
+/// binary COPY; on SQLite the write transaction (`BEGIN IMMEDIATE`) holds the only write lock,
+/// so the ids after the current maximum are free (what `INTEGER PRIMARY KEY` would pick) and
+/// the rows go in as multi-row INSERTs.
+pub fn insert_many(conn: &mut DbConn, new: &[NewInvitation]) -> Result<Vec<InvitationId>, DbError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(new.len()).unwrap_or(i64::MAX);
+    let ids: Vec<InvitationId> = match conn {
+        // The sequence's name is looked up once (a materialized CTE is never inlined): as
+        // nextval's argument it is looked up per row (measured: 180-260 ms for 60,000 ids,
+        // against 30 ms).
+        DbConn::Pg(c) => diesel::sql_query(
+            "WITH s AS MATERIALIZED \
+             (SELECT pg_get_serial_sequence('invitations', 'id')::regclass AS seq) \
+             SELECT nextval(s.seq) AS id FROM s, generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(count)
+        .load::<NextId>(c)?
+        .into_iter()
+        .map(|row| InvitationId(row.id))
+        .collect(),
+        DbConn::Sqlite(c) => {
+            // The new rows land all over the address and token-hash indexes; with SQLite's
+            // default 2 MiB page cache the transaction spills dirty pages to the WAL and reads
+            // them back. 64 MiB for this connection (a limit, allocated only as used) took
+            // 60,000 links into a campaign of 120,000 from 1.7-2.0 s to 0.9-1.3 s (2 busy
+            // cores, noisy).
+            c.batch_execute("PRAGMA cache_size = -65536")?;
+            let max: Option<i64> = invitations::table
+                .select(diesel::dsl::max(invitations::id))
+                .first(c)?;
+            let first = max.unwrap_or(0) + 1;
+            (first..first + count).map(InvitationId).collect()
+        }
+    };
+    let created_at = super::now();
+    let rows: Vec<InvitationInsert> = new
+        .iter()
+        .zip(&ids)
+        .map(|(n, &id)| InvitationInsert {
+            id,
+            campaign_id: n.campaign_id,
+            unit_id: n.unit_id,
+            email: n.email.as_str(),
+            name: n.name,
+            lang: n.lang.code(),
+            state: InvitationState::Active,
+            created_at,
+        })
+        .collect();
+    let tokens: Vec<TokenInsert> = new
+        .iter()
+        .zip(&ids)
+        .map(|(n, &id)| TokenInsert {
+            token_sha256: n.token_sha256,
+            invitation_id: id,
+        })
+        .collect();
+    match conn {
+        // Binary COPY: measured about 4 times faster than multi-row INSERTs for responses.
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(ROWS_PER_COPY) {
+                diesel::copy_from(invitations::table)
+                    .from_insertable(chunk)
+                    .execute(c)?;
+            }
+            for chunk in tokens.chunks(ROWS_PER_COPY) {
+                diesel::copy_from(invitation_tokens::table)
+                    .from_insertable(chunk)
+                    .execute(c)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(INVITATIONS_PER_STATEMENT) {
+                diesel::insert_into(invitations::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+                diesel::insert_into(invitation_tokens::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(ids)
+}
+
+#[derive(QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
 }
 
 /// Gives the invitation one more valid link.
@@ -146,28 +259,81 @@ pub fn find_with_campaign_and_draft(
         .optional()?)
 }
 
-/// Invitations of this person for this unit that still count (active or used).
-pub fn find_current(
-    conn: &mut DbConn,
-    campaign_id: CampaignId,
-    unit_id: UnitId,
-    email: &EmailAddress,
-) -> Result<Vec<Invitation>, DbError> {
-    Ok(invitations::table
-        .filter(invitations::campaign_id.eq(campaign_id))
-        .filter(invitations::unit_id.eq(unit_id))
-        .filter(invitations::email.eq(email.as_str()))
-        .filter(invitations::state.ne(InvitationState::Revoked))
-        .select(Invitation::as_select())
-        .load(conn)?)
+/// An invitation that still counts (active or used), as a re-invitation check needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
+pub struct CurrentInvitation {
+    pub id: InvitationId,
+    pub unit_id: UnitId,
+    /// As stored: lower-cased, like every address read from a file.
+    pub email: String,
+    pub state: InvitationState,
 }
 
-pub fn revoke(conn: &mut DbConn, id: InvitationId) -> Result<(), DbError> {
-    diesel::update(invitations::table.find(id))
+/// Addresses per lookup query. SQLite binds each one (at most 32,766 variables per statement);
+/// PostgreSQL sends the chunk as one array (`= ANY($2)`).
+const EMAILS_PER_QUERY: usize = 10_000;
+
+/// The invitations of the campaign that still count (active or used) for any of `emails`, in
+/// a few queries whatever the number of addresses. Each address is an index lookup on
+/// (campaign_id, email, unit_id), so the cost follows the number of addresses asked about, not
+/// the number of invitations the campaign already holds.
+pub fn find_current_for_emails(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    emails: &[&str],
+) -> Result<Vec<CurrentInvitation>, DbError> {
+    let mut found = Vec::new();
+    for chunk in emails.chunks(EMAILS_PER_QUERY) {
+        found.extend(
+            invitations::table
+                .filter(invitations::campaign_id.eq(campaign_id))
+                .filter(invitations::email.eq_any(chunk))
+                .filter(invitations::state.ne(InvitationState::Revoked))
+                .select(CurrentInvitation::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Ids per UPDATE/DELETE of [`revoke_active`], under SQLite's bound-variable limit.
+const IDS_PER_STATEMENT: usize = 10_000;
+
+/// Revokes those of `ids` that are still active and deletes their drafts (call inside a write
+/// transaction). Returns the ids that were *not* revoked because they are no longer active:
+/// on PostgreSQL a submission may have used one since it was read, and a used link must never
+/// be replaced.
+pub fn revoke_active(
+    conn: &mut DbConn,
+    ids: &[InvitationId],
+) -> Result<Vec<InvitationId>, DbError> {
+    let mut revoked = 0;
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        revoked += diesel::update(
+            invitations::table
+                .filter(invitations::id.eq_any(chunk))
+                .filter(invitations::state.eq(InvitationState::Active)),
+        )
         .set(invitations::state.eq(InvitationState::Revoked))
         .execute(conn)?;
-    diesel::delete(drafts::table.find(id)).execute(conn)?;
-    Ok(())
+    }
+    let mut not_revoked = Vec::new();
+    if revoked < ids.len() {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            not_revoked.extend(
+                invitations::table
+                    .filter(invitations::id.eq_any(chunk))
+                    .filter(invitations::state.ne(InvitationState::Revoked))
+                    .select(invitations::id)
+                    .load::<InvitationId>(conn)?,
+            );
+        }
+    }
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        diesel::delete(drafts::table.filter(drafts::invitation_id.eq_any(chunk))).execute(conn)?;
+    }
+    Ok(not_revoked)
 }
 
 /// Marks an active invitation used; false when it was not active any more (already used by a

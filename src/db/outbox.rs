@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::ExecuteCopyFromDsl;
 
 use super::schema::outbox;
 use super::types::{CampaignId, InvitationId, MessageId, OutboxStatus};
@@ -52,6 +53,70 @@ pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<MessageId, DbE
         ))
         .returning(outbox::id)
         .get_result(conn)?)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+struct MessageInsert<'a> {
+    campaign_id: Option<CampaignId>,
+    invitation_id: Option<InvitationId>,
+    kind: &'a str,
+    recipient: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    message_id: &'a str,
+    status: OutboxStatus,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+/// Messages per SQLite INSERT: 12 bound variables each, under the 32,766 limit.
+const MESSAGES_PER_STATEMENT: usize = 2_700;
+/// Messages per PostgreSQL COPY: each carries two bodies of a few KiB, so this bounds the
+/// memory of one encoded batch.
+const MESSAGES_PER_COPY: usize = 5_000;
+
+/// Queues many messages at once (call inside the transaction of what causes them): binary COPY
+/// on PostgreSQL, multi-row INSERTs on SQLite. Returns how many were queued.
+pub fn enqueue_many(conn: &mut DbConn, messages: &[NewMessage]) -> Result<usize, DbError> {
+    let now = super::now();
+    let rows: Vec<MessageInsert> = messages
+        .iter()
+        .map(|m| MessageInsert {
+            campaign_id: m.campaign_id,
+            invitation_id: m.invitation_id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            body_text: m.body_text,
+            body_html: m.body_html,
+            message_id: m.message_id,
+            status: OutboxStatus::Queued,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        })
+        .collect();
+    let mut queued = 0;
+    match conn {
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(MESSAGES_PER_COPY) {
+                queued += diesel::copy_from(outbox::table)
+                    .from_insertable(chunk)
+                    .execute(c)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(MESSAGES_PER_STATEMENT) {
+                queued += diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(queued)
 }
 
 /// Claims up to `limit` queued messages due by `due_by` with an id above `after` (a pass

@@ -5,7 +5,7 @@ use crate::db::{CampaignId, InvitationId, MessageId, UnitId};
 use std::collections::HashMap;
 
 use super::messages::{self, LinkMail};
-use super::{enqueue, MailError, MessageKind};
+use super::{enqueue, enqueue_many, MailError, MessageKind, OutgoingMessage};
 use crate::campaign::CampaignError;
 use crate::db::campaigns::{Campaign, CampaignStatus};
 use crate::db::invitations::{self, Invitation};
@@ -71,6 +71,17 @@ impl LinkContext {
         invitee: &Invitee,
         token: &str,
     ) -> Result<MessageId, MailError> {
+        enqueue(conn, &self.link_message(kind, invitee, token)?)
+    }
+
+    /// The email of `kind` carrying `token` to the invitee, ready to queue (one at a time with
+    /// [`enqueue`], many at once with [`enqueue_many`]).
+    pub fn link_message(
+        &self,
+        kind: LinkKind,
+        invitee: &Invitee,
+        token: &str,
+    ) -> Result<OutgoingMessage, MailError> {
         let link = self.link(token);
         let mail = LinkMail {
             lang: invitee.lang,
@@ -91,15 +102,12 @@ impl LinkContext {
             LinkKind::Invitation => (messages::invitation(&mail)?, MessageKind::Invitation),
             LinkKind::Reminder => (messages::reminder(&mail)?, MessageKind::Reminder),
         };
-        enqueue(
-            conn,
-            &content.addressed(
-                kind,
-                invitee.email.as_str(),
-                self.campaign.id,
-                Some(invitee.invitation_id),
-            ),
-        )
+        Ok(content.addressed(
+            kind,
+            invitee.email.as_str(),
+            self.campaign.id,
+            Some(invitee.invitation_id),
+        ))
     }
 }
 
@@ -144,7 +152,8 @@ impl<'a> From<&'a IssuedLink> for Invitee<'a> {
 }
 
 /// Issues a link for every line of an invitation file and queues each invitee's invitation
-/// email in the same transaction: both are stored, or neither.
+/// email in the same transaction: both are stored, or neither. The emails are written in bulk,
+/// like the links.
 pub fn invite(
     conn: &mut DbConn,
     campaign_id: CampaignId,
@@ -157,14 +166,13 @@ pub fn invite(
     let context = LinkContext::load(conn, campaign_id, public_url)?;
     write_tx(conn, |conn| {
         let links = crate::import::invitations::issue(conn, invitations, reissue)?;
-        for link in &links {
-            context.enqueue_link(
-                conn,
-                LinkKind::Invitation,
-                &Invitee::from(link),
-                &link.token,
-            )?;
-        }
+        let messages = links
+            .iter()
+            .map(|link| {
+                context.link_message(LinkKind::Invitation, &Invitee::from(link), &link.token)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        enqueue_many(conn, &messages)?;
         Ok(links)
     })
 }

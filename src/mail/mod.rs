@@ -95,6 +95,34 @@ pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<MessageId
     )?)
 }
 
+/// Queues many messages in one go (call inside the transaction of what causes them): one
+/// bulk write instead of a statement per message. Returns how many were queued.
+pub fn enqueue_many(conn: &mut DbConn, messages: &[OutgoingMessage]) -> Result<usize, MailError> {
+    let mut ids = Vec::with_capacity(messages.len());
+    for message in messages {
+        Address::from_str(message.to.trim()).map_err(|e| MailError::Address {
+            address: message.to.clone(),
+            reason: e.to_string(),
+        })?;
+        ids.push(format!("<{:032x}@kinerja.local>", rand::random::<u128>()));
+    }
+    let rows: Vec<NewMessage> = messages
+        .iter()
+        .zip(&ids)
+        .map(|(message, message_id)| NewMessage {
+            campaign_id: message.campaign_id,
+            invitation_id: message.invitation_id,
+            kind: message.kind.as_str(),
+            recipient: message.to.trim(),
+            subject: &message.subject,
+            body_text: &message.text,
+            body_html: &message.html,
+            message_id,
+        })
+        .collect();
+    Ok(outbox::enqueue_many(conn, &rows)?)
+}
+
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Folder(AsyncFileTransport<Tokio1Executor>),
