@@ -9,8 +9,8 @@
 #   campaign M, with email: into an empty campaign
 # Every step's people are new (no re-invitations); each step checks that it printed one link
 # per line. Besides the wall time it prints the CPU seconds spent, by the command and (for
-# PostgreSQL) by every postgres process of the machine, from /proc: on a shared machine the
-# wall time depends on the neighbours, the CPU per link much less. KINERJA_BENCH_BACKENDS ("sqlite postgres") and KINERJA_BENCH_PG_SERVER (default
+# PostgreSQL) by the server's processes, from /proc: on a shared machine the wall time depends
+# on the neighbours, the CPU per link much less. KINERJA_BENCH_BACKENDS ("sqlite postgres") and KINERJA_BENCH_PG_SERVER (default
 # postgres://postgres@127.0.0.1:5432/postgres; "none" skips PostgreSQL) change the run, and
 # KINERJA_BIN uses an already built binary instead of building --release here.
 set -euo pipefail
@@ -45,12 +45,24 @@ export KINERJA_SECRET_KEY_FILE="$work/kinerja.key"
 
 summary=()
 
-# CPU clock ticks of every postgres process, ended backends included (the postmaster's
-# children's times count once they are reaped).
+# CPU clock ticks of the PostgreSQL server's processes: the postmaster with the children it
+# has reaped (ended backends) and its live children. Only this server's: other clusters on the
+# machine come and go, and their processes' time would leave the sum with them.
+postmaster=""
 postgres_cpu() {
+  [ -n "$postmaster" ] || { echo 0; return; }
+  # An ended backend shows no CPU time until the postmaster has reaped it (then its time is
+  # the postmaster's): wait for that, so that the command's own backend is counted.
+  local _
+  for _ in $(seq 1 40); do
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } \
+      | awk -v pm="$postmaster" '$4 == pm && $3 == "Z" { z = 1 } END { exit z }' && break
+    sleep 0.05
+  done
   # A process may end between the listing and the read: cat then fails, the sum does not.
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } \
-    | awk '$2 == "(postgres)" { s += $14 + $15 + $16 + $17 } END { print s + 0 }'
+    | awk -v pm="$postmaster" '$1 == pm { s += $14 + $15 + $16 + $17 } $4 == pm { s += $14 + $15 }
+      END { print s + 0 }'
 }
 
 # people FILE CAMPAIGN FIRST: a CSV of $people new addresses from number FIRST on, spread over
@@ -102,7 +114,12 @@ bench_backend() {
       psql -q "$pg_server" -c "CREATE DATABASE $pg_db" >/dev/null
       local base=${pg_server%%\?*} options=""
       [ "$base" != "$pg_server" ] && options="?${pg_server#*\?}"
-      url="${base%/*}/$pg_db$options" ;;
+      url="${base%/*}/$pg_db$options"
+      # The checkpointer lives as long as the server; its parent is the postmaster. A server on
+      # another machine leaves this empty, and only the command's own CPU is counted.
+      local checkpointer
+      checkpointer=$(psql -Atq "$pg_server" -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+      postmaster=$(awk '{ print $4 }' "/proc/$checkpointer/stat" 2>/dev/null || true) ;;
   esac
   "$kinerja" --database-url "$url" demo >/dev/null
   local e m
