@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::campaign::{self, CampaignRequest};
 use crate::db::{self, DbConn};
-use crate::template::{parse_template, Instrument, OptionValue, Template};
+use crate::template::{parse_template, ItemAnswer, OptionValue, Template};
 
 const UNITS_CSV: &str = include_str!("../data/djpb-units.csv");
 const SFO_TOML: &str = include_str!("../survey_templates/sfo.toml");
@@ -163,6 +163,11 @@ fn normal(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The header line of a response file for `template`: `unit`, then every item id.
+fn responses_header(template: &Template) -> String {
+    format!("unit,{}\n", template.item_ids().join(","))
+}
+
 fn simulate_survey(
     template: &Template,
     units: &[String],
@@ -170,23 +175,8 @@ fn simulate_survey(
     drift: f64,
     rng: &mut StdRng,
 ) -> String {
-    let Instrument::Survey(survey) = &template.instrument else {
-        return String::new();
-    };
-    let items: Vec<_> = survey
-        .dimensions
-        .iter()
-        .flat_map(|d| d.items.iter())
-        .collect();
-    let (min, max) = (f64::from(survey.scale.min), f64::from(survey.scale.max));
-    let mut csv = format!(
-        "unit,{}\n",
-        items
-            .iter()
-            .map(|i| i.id.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let items = template.items();
+    let mut csv = responses_header(template);
     for (unit, mean) in units.iter().zip(means) {
         let respondents = if SMALL_UNITS.contains(&unit.as_str()) {
             3
@@ -198,11 +188,21 @@ fn simulate_survey(
             csv.push_str(unit);
             for item in &items {
                 csv.push(',');
-                if !item.required && rng.random_bool(0.1) {
+                // Only items on a scale get an agreement; any other cell stays empty.
+                let ItemAnswer::Scale {
+                    scale,
+                    reverse,
+                    required,
+                } = item.answer
+                else {
+                    continue;
+                };
+                if !required && rng.random_bool(0.1) {
                     continue;
                 }
+                let (min, max) = (f64::from(scale.min), f64::from(scale.max));
                 let agreement = (attitude + 0.55 * normal(rng)).round().clamp(min, max);
-                let answer = if item.reverse {
+                let answer = if reverse {
                     min + max - agreement
                 } else {
                     agreement
@@ -216,41 +216,29 @@ fn simulate_survey(
 }
 
 fn simulate_reviews(template: &Template, units: &[String], rng: &mut StdRng) -> String {
-    let Instrument::Checklist(checklist) = &template.instrument else {
-        return String::new();
-    };
-    let items: Vec<_> = checklist
-        .sections
-        .iter()
-        .flat_map(|s| s.items.iter())
-        .collect();
-    let mut csv = format!(
-        "unit,{}\n",
-        items
-            .iter()
-            .map(|i| i.id.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let items = template.items();
+    let mut csv = responses_header(template);
     for unit in units {
         csv.push_str(unit);
         for item in &items {
-            let best = item
-                .options
+            csv.push(',');
+            // Only items with options get a choice; any other cell stays empty.
+            let ItemAnswer::Options { options, .. } = item.answer else {
+                continue;
+            };
+            let best = options
                 .iter()
                 .filter(|o| matches!(o.value, OptionValue::Score(_)))
                 .max_by(|a, b| score_of(a.value).total_cmp(&score_of(b.value)));
-            let na = item
-                .options
+            let na = options
                 .iter()
                 .find(|o| o.value == OptionValue::NotApplicable);
             let roll: f64 = rng.random();
             let chosen = match (na, best) {
                 (Some(na), _) if roll < 0.05 => na,
                 (_, Some(best)) if roll < 0.85 => best,
-                _ => &item.options[rng.random_range(0..item.options.len())],
+                _ => &options[rng.random_range(0..options.len())],
             };
-            csv.push(',');
             csv.push_str(&chosen.id);
         }
         csv.push('\n');

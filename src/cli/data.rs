@@ -10,27 +10,27 @@ use clap::Args;
 use super::{open_file, Console};
 use crate::db::templates::ImportOutcome;
 use crate::db::{self, CampaignId, DbConn, UnitId};
-use crate::template::{load_template_file, Instrument, Template};
+use crate::template::{load_template_file, Kind, Template};
 
 fn describe(template: &Template) -> String {
-    match &template.instrument {
-        Instrument::Survey(s) => format!(
-            "survey '{}' v{}: {} dimensions, {} items, scale {}..{}",
-            template.key,
-            template.version,
-            s.dimensions.len(),
-            s.dimensions.iter().map(|d| d.items.len()).sum::<usize>(),
-            s.scale.min,
-            s.scale.max
-        ),
-        Instrument::Checklist(c) => format!(
-            "checklist '{}' v{}: {} sections, {} items",
-            template.key,
-            template.version,
-            c.sections.len(),
-            c.sections.iter().map(|s| s.items.len()).sum::<usize>()
-        ),
-    }
+    let groups = template.groups();
+    let kind = template.kind();
+    let noun = match kind {
+        Kind::Survey => "dimensions",
+        Kind::Checklist => "sections",
+    };
+    let scale = template
+        .scale()
+        .map(|s| format!(", scale {}..{}", s.min, s.max))
+        .unwrap_or_default();
+    format!(
+        "{} '{}' v{}: {} {noun}, {} items{scale}",
+        kind.as_str(),
+        template.key,
+        template.version,
+        groups.len(),
+        groups.iter().map(|g| g.items.len()).sum::<usize>(),
+    )
 }
 
 /// The templates that are valid, with their paths and sources, and how many files failed.

@@ -13,7 +13,7 @@ pub use render::{render, Format};
 pub use score::Scorer;
 
 use crate::db::{self, DbConn};
-use crate::template::{Instrument, Localized, Template};
+use crate::template::{Localized, Template};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
@@ -62,26 +62,15 @@ pub struct CampaignResults {
 }
 
 fn group_infos(template: &Template) -> Vec<GroupInfo> {
-    match &template.instrument {
-        Instrument::Survey(s) => s
-            .dimensions
-            .iter()
-            .map(|d| GroupInfo {
-                id: d.id.clone(),
-                title: d.title.clone(),
-                weight: d.weight,
-            })
-            .collect(),
-        Instrument::Checklist(c) => c
-            .sections
-            .iter()
-            .map(|s| GroupInfo {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                weight: s.weight,
-            })
-            .collect(),
-    }
+    template
+        .groups()
+        .into_iter()
+        .map(|g| GroupInfo {
+            id: g.id.to_owned(),
+            title: g.title.clone(),
+            weight: g.weight,
+        })
+        .collect()
 }
 
 /// Computes a campaign's results from its stored responses in one streaming pass.
@@ -114,10 +103,7 @@ pub fn compute(
     })?;
     let min_responses = u64::try_from(campaign.min_responses).unwrap_or(1);
     let units = aggregator.finish(&labels, min_responses);
-    let scale = match &template.instrument {
-        Instrument::Survey(s) => Some([s.scale.min, s.scale.max]),
-        Instrument::Checklist(_) => None,
-    };
+    let scale = template.scale().map(|s| [s.min, s.max]);
     Ok(CampaignResults {
         campaign: CampaignInfo {
             id: campaign.id,

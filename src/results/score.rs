@@ -8,8 +8,8 @@
 
 use std::ops::Range;
 
-use crate::template::answers::NOT_ANSWERED;
-use crate::template::{Instrument, OptionValue, Template};
+use crate::template::answers::{option_index, scale_value, NOT_ANSWERED};
+use crate::template::{ItemAnswer, Kind, OptionValue, Template};
 
 #[derive(Clone, Debug)]
 struct Group {
@@ -17,17 +17,15 @@ struct Group {
     items: Range<usize>,
 }
 
+/// How one item's stored answer scores.
 #[derive(Clone, Debug)]
-enum Rules {
-    Survey {
-        min: i32,
-        max: i32,
-        reverse: Vec<bool>,
-    },
-    Checklist {
-        points: Vec<f64>,
-        /// Per item, the value of each option in order.
-        options: Vec<Vec<OptionValue>>,
+enum ItemRule {
+    /// A survey item: its value on the scale, reversed when reverse-coded.
+    Likert { min: i32, max: i32, reverse: bool },
+    /// A checklist item: its points, and what each option (in order) earns of them.
+    Options {
+        points: f64,
+        values: Vec<OptionValue>,
     },
 }
 
@@ -35,51 +33,56 @@ enum Rules {
 #[derive(Clone, Debug)]
 pub struct Scorer {
     groups: Vec<Group>,
-    rules: Rules,
+    /// Index-aligned with the stored answers.
+    items: Vec<ItemRule>,
+    /// Survey groups score on the scale, checklist groups as percentages.
+    survey: bool,
 }
 
-/// Consecutive item ranges from each group's (weight, item count), in template order.
-fn groups_of(groups: impl Iterator<Item = (f64, usize)>) -> Vec<Group> {
-    let mut start = 0;
-    groups
-        .map(|(weight, len)| {
-            let group = Group {
-                weight,
-                items: start..start + len,
-            };
-            start += len;
-            group
-        })
-        .collect()
+/// A survey answer's value, reverse coding applied; None if unanswered.
+#[inline]
+fn likert(min: i32, max: i32, reverse: bool, code: u8) -> Option<f64> {
+    let x = scale_value(min, code)?;
+    let (min, max) = (i64::from(min), i64::from(max));
+    Some((if reverse { min + max - x } else { x }) as f64)
 }
 
 impl Scorer {
     pub fn new(template: &Template) -> Scorer {
-        match &template.instrument {
-            Instrument::Survey(s) => Scorer {
-                groups: groups_of(s.dimensions.iter().map(|d| (d.weight, d.items.len()))),
-                rules: Rules::Survey {
-                    min: s.scale.min,
-                    max: s.scale.max,
-                    reverse: s
-                        .dimensions
-                        .iter()
-                        .flat_map(|d| d.items.iter().map(|i| i.reverse))
-                        .collect(),
+        let template_groups = template.groups();
+        let mut start = 0;
+        let groups = template_groups
+            .iter()
+            .map(|g| {
+                let group = Group {
+                    weight: g.weight,
+                    items: start..start + g.items.len(),
+                };
+                start += g.items.len();
+                group
+            })
+            .collect();
+        let items = template_groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .map(|item| match item.answer {
+                ItemAnswer::Scale { scale, reverse, .. } => ItemRule::Likert {
+                    min: scale.min,
+                    max: scale.max,
+                    reverse,
                 },
-            },
-            Instrument::Checklist(c) => {
-                let items = || c.sections.iter().flat_map(|s| s.items.iter());
-                Scorer {
-                    groups: groups_of(c.sections.iter().map(|s| (s.weight, s.items.len()))),
-                    rules: Rules::Checklist {
-                        points: items().map(|i| i.points).collect(),
-                        options: items()
-                            .map(|i| i.options.iter().map(|o| o.value).collect())
-                            .collect(),
-                    },
-                }
-            }
+                ItemAnswer::Options {
+                    points, options, ..
+                } => ItemRule::Options {
+                    points,
+                    values: options.iter().map(|o| o.value).collect(),
+                },
+            })
+            .collect();
+        Scorer {
+            groups,
+            items,
+            survey: template.kind() == Kind::Survey,
         }
     }
 
@@ -88,7 +91,7 @@ impl Scorer {
     }
 
     pub fn is_survey(&self) -> bool {
-        matches!(self.rules, Rules::Survey { .. })
+        self.survey
     }
 
     /// The item ranges (in storage order) of each dimension or section.
@@ -99,12 +102,9 @@ impl Scorer {
     /// A survey answer's value on the scale, reverse coding applied; None if unanswered or for
     /// checklists.
     pub fn likert_value(&self, item: usize, code: u8) -> Option<f64> {
-        match &self.rules {
-            Rules::Survey { min, max, reverse } if code != NOT_ANSWERED => {
-                let x = min + i32::from(code) - 1;
-                Some(f64::from(if reverse[item] { min + max - x } else { x }))
-            }
-            _ => None,
+        match self.items[item] {
+            ItemRule::Likert { min, max, reverse } => likert(min, max, reverse, code),
+            ItemRule::Options { .. } => None,
         }
     }
 
@@ -129,25 +129,23 @@ impl Scorer {
         let mut denominator = 0.0;
         for item in group.items.clone() {
             let code = answers.get(item).copied().unwrap_or(NOT_ANSWERED);
-            match &self.rules {
-                Rules::Survey { .. } => {
-                    if let Some(x) = self.likert_value(item, code) {
+            match &self.items[item] {
+                ItemRule::Likert { min, max, reverse } => {
+                    if let Some(x) = likert(*min, *max, *reverse, code) {
                         numerator += x;
                         denominator += 1.0;
                     }
                 }
-                Rules::Checklist { points, options } => {
-                    let chosen = usize::from(code)
-                        .checked_sub(1)
-                        .and_then(|o| options[item].get(o));
+                ItemRule::Options { points, values } => {
+                    let chosen = option_index(code).and_then(|o| values.get(o));
                     if let Some(OptionValue::Score(fraction)) = chosen {
-                        numerator += points[item] * fraction;
-                        denominator += points[item];
+                        numerator += points * fraction;
+                        denominator += points;
                     }
                 }
             }
         }
-        let scale = if self.is_survey() { 1.0 } else { 100.0 };
+        let scale = if self.survey { 1.0 } else { 100.0 };
         (denominator > 0.0).then(|| scale * numerator / denominator)
     }
 }

@@ -2,12 +2,27 @@
 //! stored: one byte per item in template order, 0 meaning "not answered".
 //!
 //! Survey answers are stored as `value - min + 1`; checklist answers as `option index + 1`.
-//! A template (id, version) is immutable once used, so the positions never shift.
+//! A template (id, version) is immutable once used, so the positions never shift. This module is
+//! the only one that knows the byte format: scoring reads answers back with [`scale_value`] and
+//! [`option_index`].
 
-use super::model::{Instrument, Template};
+use super::model::{ItemAnswer, Template};
 
 /// The stored byte for an unanswered item.
 pub const NOT_ANSWERED: u8 = 0;
+
+/// The value a stored survey answer stands for on a scale starting at `min`; None when the item
+/// was not answered.
+#[inline]
+pub fn scale_value(min: i32, code: u8) -> Option<i64> {
+    (code != NOT_ANSWERED).then(|| i64::from(min) + i64::from(code) - 1)
+}
+
+/// The position of the option a stored checklist answer chose; None when not answered.
+#[inline]
+pub fn option_index(code: u8) -> Option<usize> {
+    usize::from(code).checked_sub(1)
+}
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum AnswerError {
@@ -37,30 +52,25 @@ pub struct AnswerCodec {
 
 impl AnswerCodec {
     pub fn new(template: &Template) -> AnswerCodec {
-        let (ids, rules) = match &template.instrument {
-            Instrument::Survey(survey) => survey
-                .dimensions
-                .iter()
-                .flat_map(|d| d.items.iter())
-                .map(|item| {
-                    let rule = ItemRule::Likert {
-                        min: survey.scale.min,
-                        max: survey.scale.max,
-                        required: item.required,
-                    };
-                    (item.id.clone(), rule)
-                })
-                .unzip(),
-            Instrument::Checklist(checklist) => checklist
-                .sections
-                .iter()
-                .flat_map(|s| s.items.iter())
-                .map(|item| {
-                    let ids = item.options.iter().map(|o| o.id.clone()).collect();
-                    (item.id.clone(), ItemRule::Options { ids })
-                })
-                .unzip(),
-        };
+        let (ids, rules) = template
+            .items()
+            .into_iter()
+            .map(|item| {
+                let rule = match item.answer {
+                    ItemAnswer::Scale {
+                        scale, required, ..
+                    } => ItemRule::Likert {
+                        min: scale.min,
+                        max: scale.max,
+                        required,
+                    },
+                    ItemAnswer::Options { options, .. } => ItemRule::Options {
+                        ids: options.iter().map(|o| o.id.clone()).collect(),
+                    },
+                };
+                (item.id.to_owned(), rule)
+            })
+            .unzip();
         AnswerCodec { ids, rules }
     }
 
@@ -125,14 +135,9 @@ impl AnswerCodec {
 
     /// The raw answer a stored byte stands for (the inverse of [`AnswerCodec::encode`]).
     pub fn decode(&self, index: usize, code: u8) -> Option<String> {
-        if code == NOT_ANSWERED {
-            return None;
-        }
         match &self.rules[index] {
-            ItemRule::Likert { min, .. } => {
-                Some((i64::from(*min) + i64::from(code) - 1).to_string())
-            }
-            ItemRule::Options { ids } => ids.get(usize::from(code) - 1).cloned(),
+            ItemRule::Likert { min, .. } => scale_value(*min, code).map(|value| value.to_string()),
+            ItemRule::Options { ids } => ids.get(option_index(code)?).cloned(),
         }
     }
 }

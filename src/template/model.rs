@@ -149,6 +149,53 @@ pub enum OptionValue {
     NotApplicable,
 }
 
+/// A dimension of a survey or a section of a checklist, as scoring, results, forms and the
+/// command line see them: the same four things for either kind, in template order.
+#[derive(Clone, Debug)]
+pub struct Group<'t> {
+    pub id: &'t str,
+    pub title: &'t Localized,
+    pub weight: f64,
+    pub items: Vec<Item<'t>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item<'t> {
+    pub id: &'t str,
+    pub text: &'t Localized,
+    pub answer: ItemAnswer<'t>,
+}
+
+/// How an item is answered: the one part of an item that differs between the kinds.
+#[derive(Clone, Copy, Debug)]
+pub enum ItemAnswer<'t> {
+    /// A point on the survey's scale, or nothing when the item is optional.
+    Scale {
+        scale: &'t Scale,
+        reverse: bool,
+        required: bool,
+    },
+    /// One of the item's options, each worth a fraction of its points or not applicable.
+    Options {
+        evidence: Option<&'t Localized>,
+        points: f64,
+        options: &'t [ChecklistOption],
+    },
+}
+
+impl Item<'_> {
+    /// Whether the item may be left unanswered.
+    pub fn is_optional(&self) -> bool {
+        matches!(
+            self.answer,
+            ItemAnswer::Scale {
+                required: false,
+                ..
+            }
+        )
+    }
+}
+
 impl Template {
     pub fn kind(&self) -> Kind {
         match self.instrument {
@@ -157,27 +204,79 @@ impl Template {
         }
     }
 
-    /// Item ids in storage order: dimension (or section) order, then item order.
-    pub fn item_ids(&self) -> Vec<&str> {
+    /// A survey's scale.
+    pub fn scale(&self) -> Option<&Scale> {
         match &self.instrument {
-            Instrument::Survey(s) => s
+            Instrument::Survey(survey) => Some(&survey.scale),
+            Instrument::Checklist(_) => None,
+        }
+    }
+
+    /// The dimensions (survey) or sections (checklist) with their items, in template order,
+    /// which is also the order answers are stored in. The only place that walks either kind's
+    /// groups: everything else reads them through this.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        match &self.instrument {
+            Instrument::Survey(survey) => survey
                 .dimensions
                 .iter()
-                .flat_map(|d| d.items.iter().map(|i| i.id.as_str()))
+                .map(|d| {
+                    group(&d.id, &d.title, d.weight, &d.items, |item| Item {
+                        id: &item.id,
+                        text: &item.text,
+                        answer: ItemAnswer::Scale {
+                            scale: &survey.scale,
+                            reverse: item.reverse,
+                            required: item.required,
+                        },
+                    })
+                })
                 .collect(),
-            Instrument::Checklist(c) => c
+            Instrument::Checklist(checklist) => checklist
                 .sections
                 .iter()
-                .flat_map(|s| s.items.iter().map(|i| i.id.as_str()))
+                .map(|s| {
+                    group(&s.id, &s.title, s.weight, &s.items, |item| Item {
+                        id: &item.id,
+                        text: &item.text,
+                        answer: ItemAnswer::Options {
+                            evidence: item.evidence.as_ref(),
+                            points: item.points,
+                            options: &item.options,
+                        },
+                    })
+                })
                 .collect(),
         }
     }
 
+    /// Every item in storage order: group order, then item order.
+    pub fn items(&self) -> Vec<Item<'_>> {
+        self.groups().into_iter().flat_map(|g| g.items).collect()
+    }
+
+    /// Item ids in storage order.
+    pub fn item_ids(&self) -> Vec<&str> {
+        self.items().into_iter().map(|item| item.id).collect()
+    }
+
     /// Dimension (survey) or section (checklist) ids, in template order.
     pub fn group_ids(&self) -> Vec<&str> {
-        match &self.instrument {
-            Instrument::Survey(s) => s.dimensions.iter().map(|d| d.id.as_str()).collect(),
-            Instrument::Checklist(c) => c.sections.iter().map(|s| s.id.as_str()).collect(),
-        }
+        self.groups().into_iter().map(|g| g.id).collect()
+    }
+}
+
+fn group<'t, I>(
+    id: &'t str,
+    title: &'t Localized,
+    weight: f64,
+    items: &'t [I],
+    item: impl Fn(&'t I) -> Item<'t>,
+) -> Group<'t> {
+    Group {
+        id,
+        title,
+        weight,
+        items: items.iter().map(item).collect(),
     }
 }

@@ -4,7 +4,7 @@ use askama::Template as _;
 
 use super::i18n::Texts;
 use crate::respond::{comment_field, FormProblems, OpenLink, Problem, RawAnswers};
-use crate::template::{AnswerError, Instrument, Lang};
+use crate::template::{AnswerError, ItemAnswer, Kind, Lang};
 
 // The view models borrow from the template, the answers and the texts: a survey form has
 // about 150 options, and building them allocated about 450 strings per page view.
@@ -93,90 +93,78 @@ pub fn form(
     };
     let mut number = 0;
     // A survey's scale points, the same for every item: ("4", "4 · Agak setuju").
-    let scale: Vec<(String, String)> = match &link.template.instrument {
-        Instrument::Survey(survey) => (survey.scale.min..=survey.scale.max)
-            .map(|value| {
-                let index = (value - survey.scale.min) as usize;
-                let label = match survey.scale.labels.as_ref().and_then(|l| l.get(index)) {
-                    Some(label) => format!("{value} · {}", label.get(lang)),
-                    None => value.to_string(),
-                };
-                (value.to_string(), label)
-            })
-            .collect(),
-        Instrument::Checklist(_) => Vec::new(),
-    };
-    let groups: Vec<GroupView> = match &link.template.instrument {
-        Instrument::Survey(survey) => survey
-            .dimensions
-            .iter()
-            .map(|d| GroupView {
-                title: d.title.get(lang),
-                items: d
-                    .items
-                    .iter()
-                    .map(|item| {
-                        number += 1;
-                        let given = answers.get(&item.id);
-                        let mut options: Vec<OptionView> = scale
-                            .iter()
-                            .map(|(value, label)| option(value, label, given))
-                            .collect();
-                        if !item.required {
-                            options.push(OptionView {
-                                id_suffix: "none",
-                                value: "",
-                                label: t.not_answered,
-                                checked: given.is_some_and(|g| g.is_empty()),
-                            });
+    let scale: Vec<(String, String)> = link
+        .template
+        .scale()
+        .map(|scale| {
+            (scale.min..=scale.max)
+                .map(|value| {
+                    let index = (value - scale.min) as usize;
+                    let label = match scale.labels.as_ref().and_then(|l| l.get(index)) {
+                        Some(label) => format!("{value} · {}", label.get(lang)),
+                        None => value.to_string(),
+                    };
+                    (value.to_string(), label)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let groups: Vec<GroupView> = link
+        .template
+        .groups()
+        .into_iter()
+        .map(|group| GroupView {
+            title: group.title.get(lang),
+            items: group
+                .items
+                .into_iter()
+                .map(|item| {
+                    number += 1;
+                    let given = answers.get(item.id);
+                    let (options, evidence, comment) = match item.answer {
+                        ItemAnswer::Scale { required, .. } => {
+                            let mut options: Vec<OptionView> = scale
+                                .iter()
+                                .map(|(value, label)| option(value, label, given))
+                                .collect();
+                            if !required {
+                                options.push(OptionView {
+                                    id_suffix: "none",
+                                    value: "",
+                                    label: t.not_answered,
+                                    checked: given.is_some_and(|g| g.is_empty()),
+                                });
+                            }
+                            (options, None, "")
                         }
-                        ItemView {
-                            id: &item.id,
-                            number,
-                            text: item.text.get(lang),
-                            evidence: None,
-                            optional: !item.required,
-                            options,
-                            error: error_of(&item.id),
-                            comment: "",
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-        Instrument::Checklist(checklist) => checklist
-            .sections
-            .iter()
-            .map(|s| GroupView {
-                title: s.title.get(lang),
-                items: s
-                    .items
-                    .iter()
-                    .map(|item| {
-                        number += 1;
-                        let given = answers.get(&item.id);
-                        ItemView {
-                            id: &item.id,
-                            number,
-                            text: item.text.get(lang),
-                            evidence: item.evidence.as_ref().map(|e| e.get(lang)),
-                            optional: false,
-                            options: item
-                                .options
+                        ItemAnswer::Options {
+                            evidence, options, ..
+                        } => (
+                            options
                                 .iter()
                                 .map(|o| option(&o.id, o.label.get(lang), given))
                                 .collect(),
-                            error: error_of(&item.id),
-                            comment: answers
-                                .get(&comment_field(&item.id))
+                            evidence.map(|e| e.get(lang)),
+                            answers
+                                .get(&comment_field(item.id))
                                 .map(String::as_str)
                                 .unwrap_or_default(),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
+                        ),
+                    };
+                    ItemView {
+                        id: item.id,
+                        number,
+                        text: item.text.get(lang),
+                        evidence,
+                        optional: item.is_optional(),
+                        options,
+                        error: error_of(item.id),
+                        comment,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
     let mut summary: Vec<(&str, String)> = groups
         .iter()
         .flat_map(|g| g.items.iter())
@@ -185,7 +173,7 @@ pub fn form(
     if problems.is_some_and(|p| p.nothing_to_score) {
         summary.push(("", t.nothing_to_score.to_owned()));
     }
-    let checklist = matches!(link.template.instrument, Instrument::Checklist(_));
+    let checklist = link.template.kind() == Kind::Checklist;
     let page = FormPage {
         t,
         title: link.template.title.get(lang),
