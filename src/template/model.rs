@@ -95,13 +95,17 @@ impl Scale {
     }
 }
 
+/// A dimension of a survey or a section of a checklist, with its items.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Dimension {
+pub struct ItemGroup<I> {
     pub id: String,
     pub title: Localized,
     pub weight: f64,
-    pub items: Vec<SurveyItem>,
+    pub items: Vec<I>,
 }
+
+pub type Dimension = ItemGroup<SurveyItem>;
+pub type Section = ItemGroup<ChecklistItem>;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SurveyItem {
@@ -114,14 +118,6 @@ pub struct SurveyItem {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Checklist {
     pub sections: Vec<Section>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Section {
-    pub id: String,
-    pub title: Localized,
-    pub weight: f64,
-    pub items: Vec<ChecklistItem>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -183,6 +179,18 @@ pub enum ItemAnswer<'t> {
     },
 }
 
+impl<I> ItemGroup<I> {
+    /// This group as [`Template::groups`] shows it, each item seen through `item`.
+    fn view<'t>(&'t self, item: impl Fn(&'t I) -> Item<'t>) -> Group<'t> {
+        Group {
+            id: &self.id,
+            title: &self.title,
+            weight: self.weight,
+            items: self.items.iter().map(item).collect(),
+        }
+    }
+}
+
 impl Item<'_> {
     /// Whether the item may be left unanswered.
     pub fn is_optional(&self) -> bool {
@@ -221,7 +229,7 @@ impl Template {
                 .dimensions
                 .iter()
                 .map(|d| {
-                    group(&d.id, &d.title, d.weight, &d.items, |item| Item {
+                    d.view(|item| Item {
                         id: &item.id,
                         text: &item.text,
                         answer: ItemAnswer::Scale {
@@ -236,7 +244,7 @@ impl Template {
                 .sections
                 .iter()
                 .map(|s| {
-                    group(&s.id, &s.title, s.weight, &s.items, |item| Item {
+                    s.view(|item| Item {
                         id: &item.id,
                         text: &item.text,
                         answer: ItemAnswer::Options {
@@ -263,20 +271,5 @@ impl Template {
     /// Dimension (survey) or section (checklist) ids, in template order.
     pub fn group_ids(&self) -> Vec<&str> {
         self.groups().into_iter().map(|g| g.id).collect()
-    }
-}
-
-fn group<'t, I>(
-    id: &'t str,
-    title: &'t Localized,
-    weight: f64,
-    items: &'t [I],
-    item: impl Fn(&'t I) -> Item<'t>,
-) -> Group<'t> {
-    Group {
-        id,
-        title,
-        weight,
-        items: items.iter().map(item).collect(),
     }
 }

@@ -8,7 +8,7 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::TemplateIssue;
-use crate::template::model::Localized;
+use crate::template::model::{ItemGroup, Localized};
 
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -44,16 +44,8 @@ pub(super) struct GroupShape {
     pub key: &'static str,
     /// The weight of a group that gives none; `None` when `weight` is required.
     pub default_weight: Option<f64>,
-}
-
-/// A dimension or section with its own fields checked (invalid ones replaced by placeholders:
-/// the template is discarded when anything was reported), and its items, with their paths, still
-/// to check.
-pub(super) struct GroupHead<'a, 'i> {
-    pub id: String,
-    pub title: Localized,
-    pub weight: f64,
-    pub items: Vec<(Element<'a, 'i>, String)>,
+    /// The fields an item may have.
+    pub item_fields: &'static [&'static str],
 }
 
 /// Where an id was first used, to report duplicates.
@@ -430,15 +422,16 @@ impl<'s> Checker<'s> {
     }
 
     /// The dimensions of a survey or the sections of a checklist: the array `shape.key` of
-    /// the template, required and not empty. Each group's own fields are checked here, its
-    /// items by `group`, which gets them with their paths and the template's item ids.
-    pub(super) fn groups<'a, 'i, G>(
+    /// the template, required and not empty. Each group's own fields and each item's `id` (unique
+    /// in the template) and field names are checked here, the rest of an item by `item`, which
+    /// gets its id, its table and its path.
+    pub(super) fn groups<'a, 'i, I>(
         &mut self,
         root: &Obj<'a, 'i>,
         kind_at: usize,
         shape: &GroupShape,
-        mut group: impl FnMut(&mut Self, GroupHead<'a, 'i>, &mut Seen) -> G,
-    ) -> Vec<G> {
+        mut item: impl FnMut(&mut Self, String, Obj<'a, 'i>, &str) -> I,
+    ) -> Vec<ItemGroup<I>> {
         let GroupShape {
             kind, noun, key, ..
         } = shape;
@@ -460,20 +453,20 @@ impl<'s> Checker<'s> {
         }
         let mut group_ids = Seen::new();
         let mut item_ids = Seen::new();
-        let mut groups = Vec::with_capacity(elements.len());
-        for element in &elements {
-            let head = self.group_head(element, shape, &mut group_ids);
-            groups.push(group(self, head, &mut item_ids));
-        }
-        groups
+        elements
+            .iter()
+            .map(|element| self.group(element, shape, &mut group_ids, &mut item_ids, &mut item))
+            .collect()
     }
 
-    fn group_head<'a, 'i>(
+    fn group<'a, 'i, I>(
         &mut self,
         element: &Element<'a, 'i>,
         shape: &GroupShape,
         group_ids: &mut Seen,
-    ) -> GroupHead<'a, 'i> {
+        item_ids: &mut Seen,
+        item: &mut impl FnMut(&mut Self, String, Obj<'a, 'i>, &str) -> I,
+    ) -> ItemGroup<I> {
         let path = format!("{}[{}]", shape.key, element.index);
         let (id, obj) = self.element(
             element,
@@ -496,13 +489,20 @@ impl<'s> Checker<'s> {
         let items = self
             .items(&obj, &format!("a {}", shape.noun), &header)
             .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                let item_path = format!("{path}.items[{}]", item.index);
-                (item, item_path)
+            .iter()
+            .map(|element| {
+                let item_path = format!("{path}.items[{}]", element.index);
+                let (id, obj) = self.element(
+                    element,
+                    "item",
+                    &item_path,
+                    (item_ids, "in the template"),
+                    shape.item_fields,
+                );
+                item(self, id, obj, &item_path)
             })
             .collect();
-        GroupHead {
+        ItemGroup {
             id,
             title: title.unwrap_or_else(|| Localized::same("")),
             weight: weight.unwrap_or(0.0),

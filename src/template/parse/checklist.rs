@@ -4,48 +4,24 @@
 use toml::de::{DeTable, DeValue};
 
 use super::checker::{is_empty_array, Checker, Element, GroupShape, Obj, Seen};
-use crate::template::model::{
-    Checklist, ChecklistItem, ChecklistOption, Localized, OptionValue, Section,
-};
+use crate::template::model::{Checklist, ChecklistItem, ChecklistOption, Localized, OptionValue};
 
 const SECTIONS: GroupShape = GroupShape {
     kind: "checklist",
     noun: "section",
     key: "sections",
     default_weight: None,
+    item_fields: &["id", "text", "evidence", "points", "options"],
 };
 
 impl Checker<'_> {
     pub(super) fn checklist(&mut self, root: &Obj<'_, '_>, kind_at: usize) -> Checklist {
-        let sections = self.groups(root, kind_at, &SECTIONS, |checker, head, item_ids| {
-            let items = head
-                .items
-                .iter()
-                .map(|(item, path)| checker.checklist_item(item, path, item_ids))
-                .collect();
-            Section {
-                id: head.id,
-                title: head.title,
-                weight: head.weight,
-                items,
-            }
-        });
+        let sections = self.groups(root, kind_at, &SECTIONS, Self::checklist_item);
         Checklist { sections }
     }
 
-    fn checklist_item(
-        &mut self,
-        element: &Element<'_, '_>,
-        path: &str,
-        item_ids: &mut Seen,
-    ) -> ChecklistItem {
-        let (id, obj) = self.element(
-            element,
-            "item",
-            path,
-            (item_ids, "in the template"),
-            &["id", "text", "evidence", "points", "options"],
-        );
+    /// A checklist item, its `id` and unknown fields already checked.
+    fn checklist_item(&mut self, id: String, obj: Obj<'_, '_>, path: &str) -> ChecklistItem {
         let text = self.text_field(&obj, "text", true);
         let evidence = self.text_field(&obj, "evidence", false);
         let points = self

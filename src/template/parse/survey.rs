@@ -2,15 +2,16 @@
 
 use toml::de::DeValue;
 
-use super::checker::{Checker, Element, GroupShape, Obj, Seen, Value};
+use super::checker::{Checker, GroupShape, Obj, Value};
 use super::MAX_SCALE_POINTS;
-use crate::template::model::{Dimension, Localized, Scale, Survey, SurveyItem};
+use crate::template::model::{Localized, Scale, Survey, SurveyItem};
 
 const DIMENSIONS: GroupShape = GroupShape {
     kind: "survey",
     noun: "dimension",
     key: "dimensions",
     default_weight: Some(1.0),
+    item_fields: &["id", "text", "reverse", "required"],
 };
 
 impl Checker<'_> {
@@ -36,18 +37,8 @@ impl Checker<'_> {
             },
         };
 
-        let dimensions = self.groups(root, kind_at, &DIMENSIONS, |checker, head, item_ids| {
-            let items = head
-                .items
-                .iter()
-                .map(|(item, path)| checker.survey_item(item, path, item_ids))
-                .collect();
-            Dimension {
-                id: head.id,
-                title: head.title,
-                weight: head.weight,
-                items,
-            }
+        let dimensions = self.groups(root, kind_at, &DIMENSIONS, |checker, id, obj, _path| {
+            checker.survey_item(id, obj)
         });
 
         Survey {
@@ -222,19 +213,8 @@ impl Checker<'_> {
         }
     }
 
-    fn survey_item(
-        &mut self,
-        element: &Element<'_, '_>,
-        path: &str,
-        item_ids: &mut Seen,
-    ) -> SurveyItem {
-        let (id, obj) = self.element(
-            element,
-            "item",
-            path,
-            (item_ids, "in the template"),
-            &["id", "text", "reverse", "required"],
-        );
+    /// A survey item, its `id` and unknown fields already checked.
+    fn survey_item(&mut self, id: String, obj: Obj<'_, '_>) -> SurveyItem {
         let text = self.text_field(&obj, "text", true);
         let reverse = self.boolean(&obj, "reverse").unwrap_or(false);
         let required = self.boolean(&obj, "required").unwrap_or(true);

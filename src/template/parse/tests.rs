@@ -5,98 +5,13 @@ use super::checker::line_column;
 use super::*;
 use crate::template::model::{Checklist, Lang, OptionValue, Survey, SurveyItem};
 
-/// Copy of /work/shared/examples/survey.toml.
-const SURVEY_EXAMPLE: &str = r#"# Example of the survey template contract (a small team-climate survey, not the SFO one).
-id = "team-climate"
-version = 1
-kind = "survey"
-title = { id = "Survei Iklim Tim", en = "Team Climate Survey" }
+/// The contract's survey example (a copy of /work/shared/examples/survey.toml), shared with the
+/// integration tests.
+const SURVEY_EXAMPLE: &str = include_str!("../../../tests/fixtures/team-climate.toml");
 
-[scale]
-min = 1
-max = 5
-labels = { id = ["Sangat tidak setuju", "Tidak setuju", "Netral", "Setuju", "Sangat setuju"], en = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"] }
-
-[[dimensions]]
-id = "clarity"
-title = { id = "Kejelasan", en = "Clarity" }
-weight = 1.0
-
-[[dimensions.items]]
-id = "clarity-goals"
-text = { id = "Saya tahu tujuan tim saya tahun ini.", en = "I know my team's goals for this year." }
-
-[[dimensions.items]]
-id = "clarity-role"
-text = { id = "Peran saya dalam mencapai tujuan itu jelas.", en = "My part in reaching those goals is clear." }
-
-[[dimensions.items]]
-id = "clarity-confused"
-text = { id = "Prioritas tim sering membingungkan.", en = "The team's priorities are often confusing." }
-reverse = true
-
-[[dimensions]]
-id = "support"
-title = { id = "Dukungan", en = "Support" }
-weight = 2.0
-
-[[dimensions.items]]
-id = "support-manager"
-text = { id = "Atasan saya membantu ketika ada hambatan.", en = "My manager helps when I am blocked." }
-
-[[dimensions.items]]
-id = "support-tools"
-text = { id = "Saya punya sarana untuk bekerja dengan baik.", en = "I have the tools to do my work well." }
-required = false
-"#;
-
-/// Copy of /work/shared/examples/checklist.toml.
-const CHECKLIST_EXAMPLE: &str = r#"# Example of the checklist template contract (a small records-management review).
-id = "records-review"
-version = 1
-kind = "checklist"
-title = { id = "Reviu Tata Kelola Arsip", en = "Records Management Review" }
-
-[[sections]]
-id = "storage"
-title = { id = "Penyimpanan", en = "Storage" }
-weight = 40
-
-[[sections.items]]
-id = "storage-index"
-text = { id = "Daftar arsip mutakhir tersedia.", en = "An up-to-date records index exists." }
-evidence = { id = "Daftar arsip", en = "Records index" }
-points = 50
-options = [
-  { id = "ya", label = { id = "Ya", en = "Yes" }, score = 1.0 },
-  { id = "tidak", label = { id = "Tidak", en = "No" }, score = 0.0 },
-]
-
-[[sections.items]]
-id = "storage-backup"
-text = { id = "Arsip digital dicadangkan.", en = "Digital records are backed up." }
-points = 50
-options = [
-  { id = "harian", label = { id = "Harian", en = "Daily" }, score = 1.0 },
-  { id = "mingguan", label = { id = "Mingguan", en = "Weekly" }, score = 0.5 },
-  { id = "tidak", label = { id = "Tidak", en = "No" }, score = 0.0 },
-]
-
-[[sections]]
-id = "access"
-title = { id = "Akses", en = "Access" }
-weight = 60
-
-[[sections.items]]
-id = "access-log"
-text = { id = "Peminjaman arsip dicatat.", en = "Record loans are logged." }
-points = 100
-options = [
-  { id = "ya", label = { id = "Ya", en = "Yes" }, score = 1.0 },
-  { id = "tidak", label = { id = "Tidak", en = "No" }, score = 0.0 },
-  { id = "na", label = { id = "Tidak relevan", en = "Not applicable" }, na = true },
-]
-"#;
+/// The contract's checklist example (a copy of /work/shared/examples/checklist.toml), shared
+/// with the integration tests.
+const CHECKLIST_EXAMPLE: &str = include_str!("../../../tests/fixtures/records-review.toml");
 
 /// Lines 1-4 of most survey test files.
 const SURVEY_HEAD: &str = "id = \"t\"\nversion = 1\nkind = \"survey\"\ntitle = \"T\"\n";
@@ -104,6 +19,9 @@ const SURVEY_HEAD: &str = "id = \"t\"\nversion = 1\nkind = \"survey\"\ntitle = \
 const CHECKLIST_HEAD: &str = "id = \"t\"\nversion = 1\nkind = \"checklist\"\ntitle = \"T\"\n";
 /// Lines 5-7 of most survey test files: a valid 1..5 scale.
 const SCALE: &str = "[scale]\nmin = 1\nmax = 5\n";
+/// A valid dimension with one item, for survey test files whose problems lie elsewhere.
+const DIMENSION: &str = "[[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
+                         [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n";
 
 fn survey(body: &str) -> String {
     format!("{SURVEY_HEAD}{SCALE}{body}")
@@ -401,11 +319,7 @@ fn version_must_be_a_positive_integer() {
 
 #[test]
 fn scale_min_must_be_less_than_max() {
-    let source = format!(
-        "{SURVEY_HEAD}[scale]\nmin = 6\nmax = 1\n\
-             [[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
-             [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n"
-    );
+    let source = format!("{SURVEY_HEAD}[scale]\nmin = 6\nmax = 1\n{DIMENSION}");
     assert_eq!(
         issues(&source),
         ["6:7: scale min (6) must be less than max (1)"]
@@ -419,11 +333,7 @@ fn scale_min_must_be_less_than_max() {
 
 #[test]
 fn scale_fields_are_checked() {
-    let source = format!(
-        "{SURVEY_HEAD}[scale]\nmax = 1.5\nmaximum = 3\n\
-             [[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
-             [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n"
-    );
+    let source = format!("{SURVEY_HEAD}[scale]\nmax = 1.5\nmaximum = 3\n{DIMENSION}");
     assert_eq!(
         issues(&source),
         [
@@ -433,11 +343,7 @@ fn scale_fields_are_checked() {
                  `labels`",
         ]
     );
-    let source = format!(
-        "{SURVEY_HEAD}[scale]\nmin = 1\nmax = 99999999999\n\
-             [[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
-             [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n"
-    );
+    let source = format!("{SURVEY_HEAD}[scale]\nmin = 1\nmax = 99999999999\n{DIMENSION}");
     assert_eq!(
         issues(&source),
         [
@@ -456,11 +362,7 @@ fn scale_fields_are_checked() {
 
 #[test]
 fn scale_with_too_many_points() {
-    let source = format!(
-        "{SURVEY_HEAD}[scale]\nmin = 1\nmax = 300\n\
-             [[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
-             [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n"
-    );
+    let source = format!("{SURVEY_HEAD}[scale]\nmin = 1\nmax = 300\n{DIMENSION}");
     assert_eq!(
         issues(&source),
         [
@@ -474,9 +376,7 @@ fn scale_with_too_many_points() {
 fn label_count_must_match_the_scale_per_language() {
     let source = format!(
         "{SURVEY_HEAD}[scale]\nmin = 1\nmax = 4\n\
-             labels = {{ id = [\"a\", \"b\", \"c\"], en = [\"A\", \"B\", \"C\", \"D\", \"\"] }}\n\
-             [[dimensions]]\nid = \"d\"\ntitle = \"D\"\n\
-             [[dimensions.items]]\nid = \"i\"\ntext = \"I\"\n"
+             labels = {{ id = [\"a\", \"b\", \"c\"], en = [\"A\", \"B\", \"C\", \"D\", \"\"] }}\n{DIMENSION}"
     );
     assert_eq!(
         issues(&source),
