@@ -141,3 +141,42 @@ impl AnswerCodec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::parse_template;
+
+    fn codec(source: &str) -> AnswerCodec {
+        AnswerCodec::new(&parse_template(source).unwrap_or_else(|issues| panic!("{issues:#?}")))
+    }
+
+    #[test]
+    fn scale_answers_round_trip_through_their_byte() {
+        let codec = codec(include_str!("../../tests/fixtures/team-climate.toml"));
+        assert_eq!(codec.item_count(), 5);
+        for value in 1..=5 {
+            let code = codec.encode(0, &value.to_string()).expect("on the scale");
+            assert_eq!(scale_value(1, code), Some(i64::from(value)));
+            assert_eq!(codec.decode(0, code), Some(value.to_string()));
+        }
+        assert_eq!(codec.encode(4, " "), Ok(NOT_ANSWERED));
+        assert_eq!(codec.decode(4, NOT_ANSWERED), None);
+        assert_eq!(scale_value(1, NOT_ANSWERED), None);
+        assert_eq!(codec.encode(0, ""), Err(AnswerError::MissingRequired));
+    }
+
+    #[test]
+    fn options_round_trip_through_their_byte() {
+        let codec = codec(include_str!("../../tests/fixtures/records-review.toml"));
+        let backup = codec.index_of("storage-backup").expect("item");
+        let code = codec.encode(backup, "mingguan").expect("an option");
+        assert_eq!(option_index(code), Some(1));
+        assert_eq!(codec.decode(backup, code).as_deref(), Some("mingguan"));
+        assert_eq!(option_index(NOT_ANSWERED), None);
+        assert!(matches!(
+            codec.encode(backup, "kadang"),
+            Err(AnswerError::UnknownOption { .. })
+        ));
+    }
+}

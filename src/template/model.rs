@@ -221,8 +221,8 @@ impl Template {
     }
 
     /// The dimensions (survey) or sections (checklist) with their items, in template order,
-    /// which is also the order answers are stored in. The only place that walks either kind's
-    /// groups: everything else reads them through this.
+    /// which is also the order answers are stored in. Outside the parser, the only place that
+    /// walks either kind's own groups: everything else reads them through this.
     pub fn groups(&self) -> Vec<Group<'_>> {
         match &self.instrument {
             Instrument::Survey(survey) => survey
@@ -271,5 +271,66 @@ impl Template {
     /// Dimension (survey) or section (checklist) ids, in template order.
     pub fn group_ids(&self) -> Vec<&str> {
         self.groups().into_iter().map(|g| g.id).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::parse_template;
+
+    fn parsed(source: &str) -> Template {
+        parse_template(source).unwrap_or_else(|issues| panic!("{issues:#?}"))
+    }
+
+    #[test]
+    fn groups_show_a_survey_with_its_scale_on_every_item() {
+        let template = parsed(include_str!("../../tests/fixtures/team-climate.toml"));
+        let groups = template.groups();
+        let shape: Vec<(&str, &str, f64, usize)> = groups
+            .iter()
+            .map(|g| (g.id, g.title.en.as_str(), g.weight, g.items.len()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("clarity", "Clarity", 1.0, 3),
+                ("support", "Support", 2.0, 2)
+            ]
+        );
+        let confused = &groups[0].items[2];
+        assert_eq!(confused.id, "clarity-confused");
+        assert!(matches!(
+            confused.answer,
+            ItemAnswer::Scale { scale, reverse: true, required: true } if scale.max == 5
+        ));
+        let tools = &groups[1].items[1];
+        assert_eq!(tools.id, "support-tools");
+        assert!(tools.is_optional());
+        assert_eq!(template.scale().map(|s| (s.min, s.max)), Some((1, 5)));
+    }
+
+    #[test]
+    fn groups_show_a_checklist_with_points_options_and_evidence() {
+        let template = parsed(include_str!("../../tests/fixtures/records-review.toml"));
+        let groups = template.groups();
+        let shape: Vec<(&str, f64, usize)> = groups
+            .iter()
+            .map(|g| (g.id, g.weight, g.items.len()))
+            .collect();
+        assert_eq!(shape, [("storage", 40.0, 2), ("access", 60.0, 1)]);
+        let ItemAnswer::Options {
+            evidence,
+            points,
+            options,
+        } = groups[0].items[0].answer
+        else {
+            panic!("a checklist item is answered with options");
+        };
+        assert_eq!(evidence.map(|e| e.en.as_str()), Some("Records index"));
+        assert_eq!(points, 50.0);
+        assert_eq!(options.len(), 2);
+        assert!(template.items().iter().all(|item| !item.is_optional()));
+        assert_eq!(template.scale(), None);
     }
 }
