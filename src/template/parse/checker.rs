@@ -54,6 +54,8 @@ pub(super) type Seen = HashMap<String, usize>;
 const ID_RULE: &str = "ids may contain only letters A-Z and a-z, digits 0-9, '_', '.' and '-' \
                        (they become CSV column headers and URL parts)";
 
+/// Checks one template file, collecting every problem (byte offset, message) rather than
+/// stopping at the first, so that an organizer sees them all at once.
 pub(super) struct Checker<'s> {
     source: &'s str,
     issues: Vec<(usize, String)>,
