@@ -14,8 +14,9 @@ pub const NOT_ANSWERED: u8 = 0;
 /// The value a stored survey answer stands for on a scale starting at `min`; None when the item
 /// was not answered.
 #[inline]
-pub fn scale_value(min: i32, code: u8) -> Option<i64> {
-    (code != NOT_ANSWERED).then(|| i64::from(min) + i64::from(code) - 1)
+pub fn scale_value(min: i32, code: u8) -> Option<i32> {
+    // A stored code is at most the scale's number of points, so this stays within min..=max.
+    (code != NOT_ANSWERED).then(|| min + i32::from(code) - 1)
 }
 
 /// The position of the option a stored checklist answer chose; None when not answered.
@@ -157,7 +158,7 @@ mod tests {
         assert_eq!(codec.item_count(), 5);
         for value in 1..=5 {
             let code = codec.encode(0, &value.to_string()).expect("on the scale");
-            assert_eq!(scale_value(1, code), Some(i64::from(value)));
+            assert_eq!(scale_value(1, code), Some(value));
             assert_eq!(codec.decode(0, code), Some(value.to_string()));
         }
         assert_eq!(codec.encode(4, " "), Ok(NOT_ANSWERED));
