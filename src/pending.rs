@@ -117,11 +117,11 @@ pub fn write_group(
 ) -> Result<Vec<Written>, DbError> {
     let today = chrono::Utc::now().date_naive();
     let mut open: HashMap<CampaignId, bool> = HashMap::new();
-    let mut keys: HashMap<CampaignId, Key> = HashMap::new();
-    let mut sealed: Vec<(CampaignId, UnitId, Vec<u8>)> = Vec::new();
-    let mut used = Vec::new();
-    let mut written = Vec::with_capacity(group.len());
-    for s in group {
+    // First, which submissions may be stored: their campaign is open (read under the lock that
+    // `close` waits for) and they are the first of their link in this group.
+    let mut accepted = vec![false; group.len()];
+    let mut first_of_link = std::collections::HashSet::new();
+    for (i, s) in group.iter().enumerate() {
         let is_open = match open.get(&s.campaign_id) {
             Some(known) => *known,
             None => {
@@ -131,14 +131,31 @@ pub fn write_group(
                 known
             }
         };
-        if !is_open || s.closes_on.is_some_and(|last| last < today) {
+        accepted[i] = is_open
+            && s.closes_on.is_none_or(|last| last >= today)
+            && first_of_link.insert(s.invitation_id);
+    }
+    let candidates: Vec<InvitationId> = group
+        .iter()
+        .zip(&accepted)
+        .filter(|(_, ok)| **ok)
+        .map(|(s, _)| s.invitation_id)
+        .collect();
+    let marked = invitations::mark_used_many(conn, &candidates)?;
+    let mut keys: HashMap<CampaignId, Key> = HashMap::new();
+    let mut sealed: Vec<(CampaignId, UnitId, Vec<u8>)> = Vec::new();
+    let mut used = Vec::new();
+    let mut written = Vec::with_capacity(group.len());
+    for (s, ok) in group.iter().zip(&accepted) {
+        let campaign_open = open.get(&s.campaign_id).copied().unwrap_or(false);
+        if !campaign_open || s.closes_on.is_some_and(|last| last < today) {
             written.push(Written::Closed {
                 lang: s.lang,
                 title: s.title.clone(),
             });
             continue;
         }
-        if !invitations::mark_used(conn, s.invitation_id)? {
+        if !*ok || !marked.contains(&s.invitation_id) {
             written.push(Written::AlreadySubmitted { lang: s.lang });
             continue;
         }
@@ -183,9 +200,7 @@ pub fn write_group(
         })
         .collect();
     pending::insert(conn, &rows)?;
-    for invitation in used {
-        invitations::delete_draft(conn, invitation)?;
-    }
+    invitations::delete_drafts(conn, &used)?;
     Ok(written)
 }
 

@@ -37,15 +37,27 @@ where
     Req: Send + 'static,
     Resp: Clone + Send + 'static,
 {
-    /// Starts the writer on the current runtime. It ends when every handle is dropped.
+    /// Starts `writers` writers on the current runtime, taking groups from one queue. One is
+    /// right for SQLite (its writes take turns anyway); on PostgreSQL a few overlap their round
+    /// trips and fsyncs. They end when every handle is dropped.
     pub fn spawn(
         pool: Pool,
         max_group: usize,
+        writers: usize,
         handler: Arc<GroupHandler<Req, Resp>>,
         after_commit: Option<Arc<AfterCommit<Resp>>>,
     ) -> GroupWriter<Req, Resp> {
         let (queue, jobs) = mpsc::channel(max_group.max(1) * 4);
-        tokio::spawn(run(pool, max_group.max(1), handler, after_commit, jobs));
+        let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(run(
+                pool.clone(),
+                max_group.max(1),
+                handler.clone(),
+                after_commit.clone(),
+                jobs.clone(),
+            ));
+        }
         GroupWriter { queue }
     }
 
@@ -67,19 +79,27 @@ async fn run<Req, Resp>(
     max_group: usize,
     handler: Arc<GroupHandler<Req, Resp>>,
     after_commit: Option<Arc<AfterCommit<Resp>>>,
-    mut jobs: mpsc::Receiver<Job<Req, Resp>>,
+    jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Job<Req, Resp>>>>,
 ) where
     Req: Send + 'static,
     Resp: Clone + Send + 'static,
 {
-    while let Some(first) = jobs.recv().await {
-        let mut group = vec![first];
-        while group.len() < max_group {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+    loop {
+        // One writer at a time takes what has queued; the others are writing meanwhile.
+        let group = {
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else {
+                break;
+            };
+            let mut group = vec![first];
+            while group.len() < max_group {
+                match jobs.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
             }
-        }
+            group
+        };
         let (requests, answers): (Vec<Req>, Vec<_>) = group.into_iter().unzip();
         let handler = handler.clone();
         let after_commit = after_commit.clone();

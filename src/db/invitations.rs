@@ -350,6 +350,60 @@ pub fn mark_used(conn: &mut DbConn, id: InvitationId) -> Result<bool, DbError> {
     Ok(changed == 1)
 }
 
+/// Marks these active invitations used; returns those that were (an invitation already used
+/// or revoked is not). PostgreSQL does it in one statement, SQLite with one prepared statement
+/// per invitation (in process, that beats preparing a new statement for every group size).
+pub fn mark_used_many(
+    conn: &mut DbConn,
+    ids: &[InvitationId],
+) -> Result<std::collections::HashSet<InvitationId>, DbError> {
+    match conn {
+        DbConn::Pg(c) => {
+            let mut marked = std::collections::HashSet::new();
+            for chunk in ids.chunks(10_000) {
+                let rows: Vec<InvitationId> = diesel::update(
+                    invitations::table
+                        .filter(invitations::id.eq_any(chunk))
+                        .filter(invitations::state.eq(InvitationState::Active)),
+                )
+                .set(invitations::state.eq(InvitationState::Used))
+                .returning(invitations::id)
+                .get_results(c)?;
+                marked.extend(rows);
+            }
+            Ok(marked)
+        }
+        DbConn::Sqlite(_) => {
+            let mut marked = std::collections::HashSet::new();
+            for id in ids {
+                if mark_used(conn, *id)? {
+                    marked.insert(*id);
+                }
+            }
+            Ok(marked)
+        }
+    }
+}
+
+/// Deletes the drafts of these invitations (one statement on PostgreSQL, a prepared one per
+/// invitation on SQLite).
+pub fn delete_drafts(conn: &mut DbConn, ids: &[InvitationId]) -> Result<(), DbError> {
+    match conn {
+        DbConn::Pg(c) => {
+            for chunk in ids.chunks(10_000) {
+                diesel::delete(drafts::table.filter(drafts::invitation_id.eq_any(chunk)))
+                    .execute(c)?;
+            }
+        }
+        DbConn::Sqlite(_) => {
+            for id in ids {
+                delete_draft(conn, *id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How far a unit's invitations have come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UnitProgress {
