@@ -2,11 +2,6 @@ use std::io::Write as _;
 
 use clap::Parser;
 
-/// glibc's malloc took about a fifth of a loaded server's time (perf: _int_malloc, free,
-/// malloc_consolidate across request threads); mimalloc's per-thread heaps avoid that.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
