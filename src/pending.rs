@@ -117,11 +117,12 @@ pub fn write_group(
 ) -> Result<Vec<Written>, DbError> {
     let today = chrono::Utc::now().date_naive();
     let mut open: HashMap<CampaignId, bool> = HashMap::new();
-    // First, which submissions may be stored: their campaign is open (read under the lock that
-    // `close` waits for) and they are the first of their link in this group.
-    let mut accepted = vec![false; group.len()];
+    // First, what each submission may become: refused if its campaign is not open (read under
+    // the lock that `close` waits for), a repeat if its link came earlier in this group, else
+    // a candidate whose link is marked used below.
+    let mut verdicts = Vec::with_capacity(group.len());
     let mut first_of_link = std::collections::HashSet::new();
-    for (i, s) in group.iter().enumerate() {
+    for s in group {
         let is_open = match open.get(&s.campaign_id) {
             Some(known) => *known,
             None => {
@@ -131,14 +132,20 @@ pub fn write_group(
                 known
             }
         };
-        accepted[i] = is_open
-            && s.closes_on.is_none_or(|last| last >= today)
-            && first_of_link.insert(s.invitation_id);
+        verdicts.push(
+            if !is_open || s.closes_on.is_some_and(|last| last < today) {
+                Verdict::Closed
+            } else if first_of_link.insert(s.invitation_id) {
+                Verdict::Candidate
+            } else {
+                Verdict::Repeat
+            },
+        );
     }
     let candidates: Vec<InvitationId> = group
         .iter()
-        .zip(&accepted)
-        .filter(|(_, ok)| **ok)
+        .zip(&verdicts)
+        .filter(|(_, v)| **v == Verdict::Candidate)
         .map(|(s, _)| s.invitation_id)
         .collect();
     let marked = invitations::mark_used_many(conn, &candidates)?;
@@ -146,16 +153,15 @@ pub fn write_group(
     let mut sealed: Vec<(CampaignId, UnitId, Vec<u8>)> = Vec::new();
     let mut used = Vec::new();
     let mut written = Vec::with_capacity(group.len());
-    for (s, ok) in group.iter().zip(&accepted) {
-        let campaign_open = open.get(&s.campaign_id).copied().unwrap_or(false);
-        if !campaign_open || s.closes_on.is_some_and(|last| last < today) {
+    for (s, verdict) in group.iter().zip(verdicts) {
+        if verdict == Verdict::Closed {
             written.push(Written::Closed {
                 lang: s.lang,
                 title: s.title.clone(),
             });
             continue;
         }
-        if !*ok || !marked.contains(&s.invitation_id) {
+        if verdict == Verdict::Repeat || !marked.contains(&s.invitation_id) {
             written.push(Written::AlreadySubmitted { lang: s.lang });
             continue;
         }
@@ -202,6 +208,15 @@ pub fn write_group(
     pending::insert(conn, &rows)?;
     invitations::delete_drafts(conn, &used)?;
     Ok(written)
+}
+
+/// What a submission of a group may become, before any link is marked used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Closed,
+    /// Its link came earlier in the same group.
+    Repeat,
+    Candidate,
 }
 
 /// A positive random 63-bit id.

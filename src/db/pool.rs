@@ -43,7 +43,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
-        Ok(conn.batch_execute("SELECT 1")?)
+        ping(conn)
     }
 
     /// Diesel marks a connection broken when a query failed at the connection level (or a
@@ -101,11 +101,6 @@ impl Pool {
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
-    }
-
-    /// The number of connections the pool may hold.
-    pub fn size(&self) -> u32 {
-        self.inner.connections.max_size()
     }
 
     /// A connection for synchronous callers (commands, blocking threads). It bypasses the

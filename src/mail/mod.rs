@@ -7,12 +7,13 @@ pub mod messages;
 pub mod sender;
 
 use crate::db::{CampaignId, InvitationId, MessageId};
+use crate::domain::EmailAddress;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, Tokio1Executor};
 
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{DbConn, DbError};
@@ -72,54 +73,48 @@ pub struct OutgoingMessage {
     pub html: String,
 }
 
-/// Queues a message; call it inside the transaction of what causes it, so that both commit
-/// or neither does.
-pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<MessageId, MailError> {
-    Address::from_str(message.to.trim()).map_err(|e| MailError::Address {
+/// The outbox row of a message, once its address is one the sender accepts (the one check of
+/// `EmailAddress`). Each message gets a Message-ID that its retries keep.
+fn outbox_row<'a>(
+    message: &'a OutgoingMessage,
+    message_id: &'a str,
+) -> Result<NewMessage<'a>, MailError> {
+    EmailAddress::parse(&message.to).map_err(|e| MailError::Address {
         address: message.to.clone(),
         reason: e.to_string(),
     })?;
-    let message_id = format!("<{:032x}@kinerja.local>", rand::random::<u128>());
-    Ok(outbox::enqueue(
-        conn,
-        &NewMessage {
-            campaign_id: message.campaign_id,
-            invitation_id: message.invitation_id,
-            kind: message.kind.as_str(),
-            recipient: message.to.trim(),
-            subject: &message.subject,
-            body_text: &message.text,
-            body_html: &message.html,
-            message_id: &message_id,
-        },
-    )?)
+    Ok(NewMessage {
+        campaign_id: message.campaign_id,
+        invitation_id: message.invitation_id,
+        kind: message.kind.as_str(),
+        recipient: message.to.trim(),
+        subject: &message.subject,
+        body_text: &message.text,
+        body_html: &message.html,
+        message_id,
+    })
+}
+
+fn new_message_id() -> String {
+    format!("<{:032x}@kinerja.local>", rand::random::<u128>())
+}
+
+/// Queues a message; call it inside the transaction of what causes it, so that both commit
+/// or neither does.
+pub fn enqueue(conn: &mut DbConn, message: &OutgoingMessage) -> Result<MessageId, MailError> {
+    let message_id = new_message_id();
+    Ok(outbox::enqueue(conn, &outbox_row(message, &message_id)?)?)
 }
 
 /// Queues many messages in one go (call inside the transaction of what causes them): one
 /// bulk write instead of a statement per message. Returns how many were queued.
 pub fn enqueue_many(conn: &mut DbConn, messages: &[OutgoingMessage]) -> Result<usize, MailError> {
-    let mut ids = Vec::with_capacity(messages.len());
-    for message in messages {
-        Address::from_str(message.to.trim()).map_err(|e| MailError::Address {
-            address: message.to.clone(),
-            reason: e.to_string(),
-        })?;
-        ids.push(format!("<{:032x}@kinerja.local>", rand::random::<u128>()));
-    }
-    let rows: Vec<NewMessage> = messages
+    let ids: Vec<String> = messages.iter().map(|_| new_message_id()).collect();
+    let rows = messages
         .iter()
         .zip(&ids)
-        .map(|(message, message_id)| NewMessage {
-            campaign_id: message.campaign_id,
-            invitation_id: message.invitation_id,
-            kind: message.kind.as_str(),
-            recipient: message.to.trim(),
-            subject: &message.subject,
-            body_text: &message.text,
-            body_html: &message.html,
-            message_id,
-        })
-        .collect();
+        .map(|(message, message_id)| outbox_row(message, message_id))
+        .collect::<Result<Vec<NewMessage>, MailError>>()?;
     Ok(outbox::enqueue_many(conn, &rows)?)
 }
 
