@@ -6,6 +6,7 @@
 
 use crate::db::CampaignId;
 use std::fmt::Write as _;
+use std::ops::RangeInclusive;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,13 +21,125 @@ const REVIEW_TOML: &str = include_str!("../survey_templates/reviu-pengelolaan-ki
 
 /// Survey years; each year the whole directorate general moves a little.
 const SFO_YEARS: [(&str, f64); 3] = [("2016", -0.04), ("2017", 0.0), ("2018", 0.03)];
-/// Units whose few respondents stay under the anonymity threshold every year.
-const SMALL_UNITS: [&str; 2] = ["DJPB-SMI", "KW-PABAR"];
+/// Regional offices whose KPPN (service offices, level 3) the SFO surveys cover as well, so
+/// that the tree has answers below a Kanwil.
+const KANWIL_WITH_KPPN: [&str; 4] = ["KW-ACEH", "KW-BALI", "KW-JATIM", "KW-PAPUA"];
+/// Of those, the ones whose own office staff are not surveyed: all their answers come from
+/// the KPPN below them. The others have answers of their own and below.
+const KANWIL_ONLY_KPPN: [&str; 1] = ["KW-PAPUA"];
+/// Units whose few respondents stay under the anonymity threshold every year: a directorate,
+/// a regional office and a KPPN.
+const SMALL_UNITS: [&str; 3] = ["DJPB-SMI", "KW-PABAR", "X196"];
+const SMALL_UNIT_RESPONDENTS: RangeInclusive<usize> = 3..=3;
+/// Respondents per year of a head-office directorate or a regional office, and of a KPPN
+/// (smaller offices).
+const OFFICE_RESPONDENTS: RangeInclusive<usize> = 30..=69;
+const KPPN_RESPONDENTS: RangeInclusive<usize> = 20..=39;
+/// Each unit's own level on the 1-6 SFO scale, kept over the years; the spread makes units
+/// distinguishable once a few dozen people answered.
+const UNIT_EFFECT: std::ops::Range<f64> = 4.47..4.80;
+/// How far one respondent's view of the unit sits from the unit's level (sd, scale points).
+/// Shared by all of that person's answers, it is what makes a dimension's items agree, which
+/// with the item noise below gives Cronbach's alphas of about 0.8-0.9 per dimension.
+const RESPONDENT_SD: f64 = 0.55;
+/// What is left to each single answer (sd, scale points).
+const ITEM_SD: f64 = 0.35;
+/// Share of respondents who leave an optional item empty.
+const SKIP_OPTIONAL: f64 = 0.1;
 const SEED: u64 = 2018;
+
+/// The simulated response files, as `load` imports them. Everything is drawn from the one seed
+/// up front, so each file is the same whichever campaigns already exist.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// The units every SFO campaign covers, as in data/djpb-units.csv.
+    pub sfo_units: Vec<String>,
+    /// One response CSV per survey year: (period, file).
+    pub sfo: Vec<(&'static str, String)>,
+    /// The Kanwil the review campaign covers.
+    pub review_units: Vec<String>,
+    /// The review response CSV: one checklist per Kanwil.
+    pub review: String,
+}
+
+/// The demo's units as (code, parent code), in the order of data/djpb-units.csv.
+fn unit_tree(units_csv: &str) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    let mut reader = csv::Reader::from_reader(units_csv.as_bytes());
+    let mut units = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let code = record.get(0).unwrap_or_default().to_owned();
+        let parent = record
+            .get(2)
+            .filter(|p| !p.is_empty())
+            .map(ToOwned::to_owned);
+        units.push((code, parent));
+    }
+    Ok(units)
+}
 
 /// Head office and the regional offices: the peers the directorate general ranks.
 fn is_ranked_peer(code: &str, parent: Option<&str>) -> bool {
     parent == Some("DJPB") && (code.starts_with("DJPB-") || code.starts_with("KW-"))
+}
+
+/// Draws the demo's responses: the SFO files of every year, then the reviews.
+pub fn simulate() -> anyhow::Result<Simulation> {
+    let sfo_template = parse_builtin(SFO_TOML)?;
+    let review_template = parse_builtin(REVIEW_TOML)?;
+    let tree = unit_tree(UNITS_CSV)?;
+    let peers: Vec<&(String, Option<String>)> = tree
+        .iter()
+        .filter(|(code, parent)| is_ranked_peer(code, parent.as_deref()))
+        .collect();
+    let kppn = tree.iter().filter(|(_, parent)| {
+        parent
+            .as_deref()
+            .is_some_and(|p| KANWIL_WITH_KPPN.contains(&p))
+    });
+    let sfo_units: Vec<&(String, Option<String>)> = peers.iter().copied().chain(kppn).collect();
+
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let plans: Vec<UnitPlan> = sfo_units
+        .iter()
+        .map(|(code, parent)| {
+            let is_kppn = parent.as_deref().is_some_and(|p| p.starts_with("KW-"));
+            UnitPlan {
+                code,
+                effect: rng.random_range(UNIT_EFFECT),
+                respondents: if SMALL_UNITS.contains(&code.as_str()) {
+                    SMALL_UNIT_RESPONDENTS
+                } else if KANWIL_ONLY_KPPN.contains(&code.as_str()) {
+                    0..=0
+                } else if is_kppn {
+                    KPPN_RESPONDENTS
+                } else {
+                    OFFICE_RESPONDENTS
+                },
+            }
+        })
+        .collect();
+    let sfo = SFO_YEARS
+        .iter()
+        .map(|&(year, drift)| {
+            (
+                year,
+                simulate_survey(&sfo_template, &plans, drift, &mut rng),
+            )
+        })
+        .collect();
+    let review_units: Vec<String> = peers
+        .iter()
+        .filter(|(code, _)| code.starts_with("KW-"))
+        .map(|(code, _)| code.clone())
+        .collect();
+    let review = simulate_reviews(&review_template, &review_units, &mut rng);
+    Ok(Simulation {
+        sfo_units: sfo_units.iter().map(|(code, _)| code.clone()).collect(),
+        sfo,
+        review_units,
+        review,
+    })
 }
 
 /// Loads the demo data and returns a report to print.
@@ -41,16 +154,13 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
     );
     let sfo = import_template(conn, SFO_TOML)?;
     let review = import_template(conn, REVIEW_TOML)?;
+    let simulation = simulate()?;
 
-    let peers = peer_codes(UNITS_CSV);
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let unit_means: Vec<f64> = peers.iter().map(|_| rng.random_range(4.47..4.80)).collect();
     let mut latest_sfo = CampaignId(0);
-    for (year, drift) in SFO_YEARS {
+    for (year, csv) in &simulation.sfo {
         let title = format!("Survei SFO DJPb {year}");
-        let (id, created) = ensure_campaign(conn, &sfo, year, &title, &peers)?;
+        let (id, created) = ensure_campaign(conn, &sfo, year, &title, &simulation.sfo_units)?;
         if created {
-            let csv = simulate_survey(&sfo, &peers, &unit_means, drift, &mut rng);
             let stored = crate::import::responses::import_responses(
                 conn,
                 id,
@@ -66,20 +176,15 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
         }
         latest_sfo = id;
     }
-    let kanwil: Vec<String> = peers
-        .iter()
-        .filter(|c| c.starts_with("KW-"))
-        .cloned()
-        .collect();
     let title = "Reviu Pengelolaan Kinerja Kanwil DJPb 2018";
-    let (review_id, created) = ensure_campaign(conn, &review, "2018", title, &kanwil)?;
+    let (review_id, created) =
+        ensure_campaign(conn, &review, "2018", title, &simulation.review_units)?;
     if created {
-        let csv = simulate_reviews(&review, &kanwil, &mut rng);
         let stored = crate::import::responses::import_responses(
             conn,
             review_id,
             "demo-reviu.csv",
-            csv.as_bytes(),
+            simulation.review.as_bytes(),
         )?;
         let _ = writeln!(
             report,
@@ -97,8 +202,8 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
     Ok(report)
 }
 
-fn import_template(conn: &mut DbConn, source: &str) -> anyhow::Result<Template> {
-    let template = parse_template(source).map_err(|issues| {
+fn parse_builtin(source: &str) -> anyhow::Result<Template> {
+    parse_template(source).map_err(|issues| {
         anyhow::anyhow!(
             "built-in template does not parse: {}",
             issues
@@ -107,22 +212,13 @@ fn import_template(conn: &mut DbConn, source: &str) -> anyhow::Result<Template> 
                 .collect::<Vec<_>>()
                 .join("; ")
         )
-    })?;
-    db::templates::import(conn, &template, source)?;
-    Ok(template)
+    })
 }
 
-fn peer_codes(units_csv: &str) -> Vec<String> {
-    units_csv
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut cells = line.split(',');
-            let code = cells.next()?;
-            let parent = cells.nth(1);
-            is_ranked_peer(code, parent).then(|| code.to_owned())
-        })
-        .collect()
+fn import_template(conn: &mut DbConn, source: &str) -> anyhow::Result<Template> {
+    let template = parse_builtin(source)?;
+    db::templates::import(conn, &template, source)?;
+    Ok(template)
 }
 
 /// The campaign with this identity, created (open) if missing; true when newly created.
@@ -168,24 +264,30 @@ fn responses_header(template: &Template) -> String {
     format!("unit,{}\n", template.item_ids().join(","))
 }
 
+/// One unit of the SFO campaigns: its persistent level and how many people answer a year.
+struct UnitPlan<'a> {
+    code: &'a str,
+    effect: f64,
+    respondents: RangeInclusive<usize>,
+}
+
+/// One year's SFO answers. Each answer is the unit's level (plus the year's drift), plus the
+/// respondent's own leaning (one draw per person, shared by all items), plus the item's noise,
+/// rounded onto the scale; a reverse-worded item stores the mirrored answer, as a respondent
+/// who disagrees with a negative statement would give it.
 fn simulate_survey(
     template: &Template,
-    units: &[String],
-    means: &[f64],
+    units: &[UnitPlan<'_>],
     drift: f64,
     rng: &mut StdRng,
 ) -> String {
     let items = template.items();
     let mut csv = responses_header(template);
-    for (unit, mean) in units.iter().zip(means) {
-        let respondents = if SMALL_UNITS.contains(&unit.as_str()) {
-            3
-        } else {
-            rng.random_range(12..45)
-        };
+    for unit in units {
+        let respondents = rng.random_range(unit.respondents.clone());
         for _ in 0..respondents {
-            let attitude = mean + drift + 0.25 * normal(rng);
-            csv.push_str(unit);
+            let attitude = unit.effect + drift + RESPONDENT_SD * normal(rng);
+            csv.push_str(unit.code);
             for item in &items {
                 csv.push(',');
                 // Only items on a scale get an agreement; any other cell stays empty.
@@ -197,11 +299,11 @@ fn simulate_survey(
                 else {
                     continue;
                 };
-                if !required && rng.random_bool(0.1) {
+                if !required && rng.random_bool(SKIP_OPTIONAL) {
                     continue;
                 }
                 let (min, max) = (f64::from(scale.min), f64::from(scale.max));
-                let agreement = (attitude + 0.55 * normal(rng)).round().clamp(min, max);
+                let agreement = (attitude + ITEM_SD * normal(rng)).round().clamp(min, max);
                 let answer = if reverse {
                     min + max - agreement
                 } else {

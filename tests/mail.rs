@@ -370,6 +370,13 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
     assert!(err.contains("is closed"), "{err}");
 }
 
+/// The units of a campaign's results that have a score: those a unit's rank is out of.
+fn scored_units(results: &serde_json::Value) -> usize {
+    results["units"].as_array().map_or(0, |units| {
+        units.iter().filter(|u| u["score"].is_f64()).count()
+    })
+}
+
 #[test]
 fn summaries_show_the_figures_of_kinerja_results() {
     let db = TestDb::new();
@@ -455,10 +462,11 @@ fn summaries_show_the_figures_of_kinerja_results() {
     let ci = format!("{}–{}", two(&aceh["ci95"][0]), two(&aceh["ci95"][1]));
     assert!(
         page.contains(&format!(
-            "Score {} (95% CI {ci}), n = {}, rank {} of 39.",
+            "Score {} (95% CI {ci}), n = {}, rank {} of {}.",
             two(&aceh["score"]),
             aceh["n"],
-            aceh["rank"]
+            aceh["rank"],
+            scored_units(&results)
         )),
         "{page}"
     );
@@ -578,12 +586,13 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     );
     let page = page.joined();
     let sentence = format!(
-        "Skor {} (SK 95% {}–{}), n = {}, peringkat {} dari 39.",
+        "Skor {} (SK 95% {}–{}), n = {}, peringkat {} dari {}.",
         two(&aceh["score"]),
         two(&aceh["ci95"][0]),
         two(&aceh["ci95"][1]),
         aceh["n"],
-        aceh["rank"]
+        aceh["rank"],
+        scored_units(&results)
     );
     assert!(page.contains(&sentence), "missing «{sentence}» in {page}");
     let leadership = format!(
