@@ -1,9 +1,13 @@
 //! The million-response benchmark: `cargo bench --bench scale`.
 //!
 //! Builds a campaign of N survey responses (default 1,000,000) × 25 items (the SFO template)
-//! over 200 units, then times the release binary's `responses import` and `results`, reading each
-//! process's peak memory (ru_maxrss) from wait4. A second campaign with a quarter of the
-//! responses shows how `results` scales. SQLite always; PostgreSQL too when
+//! over 200 units in a 4-level tree (1 root, 4, 20, 175; every unit has respondents of its
+//! own), then times the release binary's `responses import` and `results`, reading each
+//! process's peak memory (ru_maxrss) from wait4. `results` is timed as published: roll-ups of
+//! the tree, suppression, ranks per level with rank intervals, and the change against the
+//! previous period, an earlier campaign of another N responses (issue 9's target: <= 1.5 s on
+//! SQLite, <= 2.5 s on PostgreSQL); and without the comparison. A third campaign with a quarter
+//! of the responses shows how `results` scales. SQLite always; PostgreSQL too when
 //! `KINERJA_BENCH_PG_URL` (a server URL ending in /DATABASE) is set.
 
 use std::io::{BufWriter, Write};
@@ -61,10 +65,22 @@ fn run(url: &str, args: &[&str]) -> Measured {
     }
 }
 
+/// Unit `u` of the tree: U000 is the root, U001-U004 its units, U005-U024 theirs (five each),
+/// the other 175 the leaves (spread over the 20).
+fn parent_of(u: usize) -> Option<usize> {
+    match u {
+        0 => None,
+        1..=4 => Some(0),
+        5..=24 => Some(1 + (u - 5) / 5),
+        _ => Some(5 + (u - 25) % 20),
+    }
+}
+
 fn write_units(path: &Path) {
-    let mut csv = String::from("code,name,parent_code\nROOT,Organisation,\n");
+    let mut csv = String::from("code,name,parent_code\n");
     for u in 0..UNITS {
-        csv.push_str(&format!("U{u:03},Unit {u:03},ROOT\n"));
+        let parent = parent_of(u).map(|p| format!("U{p:03}")).unwrap_or_default();
+        csv.push_str(&format!("U{u:03},Unit {u:03},{parent}\n"));
     }
     std::fs::write(path, csv).expect("write units");
 }
@@ -92,9 +108,8 @@ fn write_responses(path: &Path, n: usize, seed: u64) {
     out.flush().expect("flush");
 }
 
+/// A campaign over every unit.
 fn create_campaign(url: &str, title: &str) -> String {
-    let units: Vec<String> = (0..UNITS).map(|u| format!("U{u:03}")).collect();
-    let units = units.join(",");
     let out = run(
         url,
         &[
@@ -103,27 +118,46 @@ fn create_campaign(url: &str, title: &str) -> String {
             "--template",
             "sfo",
             "--period",
-            "bench",
+            title,
             "--title",
             title,
-            "--units",
-            &units,
         ],
     );
     out.stdout.lines().last().unwrap_or("").trim().to_owned()
 }
 
-fn median_results(url: &str, campaign: &str) -> Measured {
+fn median_results(url: &str, campaign: &str, compare: &str) -> Measured {
     let mut runs: Vec<Measured> = (0..3)
         .map(|_| {
             run(
                 url,
-                &["results", "--campaign", campaign, "--format", "json"],
+                &[
+                    "results",
+                    "--campaign",
+                    campaign,
+                    "--compare",
+                    compare,
+                    "--format",
+                    "json",
+                ],
             )
         })
         .collect();
     runs.sort_by_key(|m| m.elapsed);
     runs.swap_remove(1)
+}
+
+fn import(url: &str, campaign: &str, file: &Path) -> Measured {
+    run(
+        url,
+        &[
+            "responses",
+            "import",
+            "--campaign",
+            campaign,
+            &file.display().to_string(),
+        ],
+    )
 }
 
 fn bench(label: &str, url: &str, dir: &Path, n: usize) {
@@ -137,31 +171,22 @@ fn bench(label: &str, url: &str, dir: &Path, n: usize) {
         ],
     );
     run(url, &["template", "import", SFO]);
+    let previous = create_campaign(url, "bench-previous");
     let big = create_campaign(url, "bench-full");
     let quarter = create_campaign(url, "bench-quarter");
 
-    let import = run(
-        url,
-        &[
-            "responses",
-            "import",
-            "--campaign",
-            &big,
-            &dir.join("full.csv").display().to_string(),
-        ],
-    );
-    run(
-        url,
-        &[
-            "responses",
-            "import",
-            "--campaign",
-            &quarter,
-            &dir.join("quarter.csv").display().to_string(),
-        ],
-    );
-    let full = median_results(url, &big);
-    let small = median_results(url, &quarter);
+    let import_full = import(url, &big, &dir.join("full.csv"));
+    import(url, &previous, &dir.join("previous.csv"));
+    import(url, &quarter, &dir.join("quarter.csv"));
+    let compared = median_results(url, &big, &previous);
+    let full = median_results(url, &big, "none");
+    let small = median_results(url, &quarter, "none");
+    let json: serde_json::Value = serde_json::from_str(&compared.stdout).expect("results JSON");
+    let units = json["units"].as_array().map_or(0, Vec::len);
+    let changes = json["units"]
+        .as_array()
+        .map_or(0, |u| u.iter().filter(|u| !u["change"].is_null()).count());
+    let import = import_full;
     let per_million = |m: &Measured, count: usize| m.elapsed.as_secs_f64() * 1e6 / count as f64;
     println!(
         "[{label}] responses import: {n} responses x 25 items in {:.2} s, peak {:.0} MB",
@@ -169,7 +194,12 @@ fn bench(label: &str, url: &str, dir: &Path, n: usize) {
         import.peak_rss_mb
     );
     println!(
-        "[{label}] results (median of 3): {:.3} s, peak {:.0} MB",
+        "[{label}] results with --compare (median of 3): {:.3} s for {n} + {n} responses, peak {:.0} MB; {units} units in 4 levels, {changes} with a change",
+        compared.elapsed.as_secs_f64(),
+        compared.peak_rss_mb
+    );
+    println!(
+        "[{label}] results without a comparison (median of 3): {:.3} s, peak {:.0} MB",
         full.elapsed.as_secs_f64(),
         full.peak_rss_mb
     );
@@ -191,9 +221,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let generated = Instant::now();
     write_responses(&dir.path().join("full.csv"), n, 1);
+    write_responses(&dir.path().join("previous.csv"), n, 3);
     write_responses(&dir.path().join("quarter.csv"), n / 4, 2);
     println!(
-        "generated {n} + {} responses in {:.1} s (not timed below)",
+        "generated 2 x {n} + {} responses in {:.1} s (not timed below)",
         n / 4,
         generated.elapsed().as_secs_f64()
     );

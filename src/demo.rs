@@ -192,13 +192,20 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
         );
     }
     for id in [latest_sfo, review_id] {
-        let results = crate::results::compute(conn, id)?;
+        let results = crate::results::compute(conn, id, crate::results::Compare::Previous)?;
         let _ = write!(
             report,
             "\n{}",
             crate::results::render(&results, crate::results::Format::Table)
         );
     }
+    // The sentence a ministry publishes, from `kinerja results trend --template sfo --unit DJPB`.
+    let trend = crate::results::trend::trend(conn, &sfo.key, Some("DJPB"), None)?;
+    let _ = write!(
+        report,
+        "\n{}",
+        crate::results::render_trend(&trend, crate::results::Format::Table)
+    );
     Ok(report)
 }
 

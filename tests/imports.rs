@@ -97,7 +97,7 @@ fn campaign_create_prints_its_id_last_and_keeps_a_snapshot_of_its_units() {
     let renamed = db.write("renamed.csv", "code,name,parent_code\nA,Renamed A,ROOT\n");
     db.ok(&["units", "import", &renamed.display().to_string()]);
     let csv = db.ok(&["results", "--campaign", &id.to_string(), "--format", "csv"]);
-    assert!(csv.contains(",A,Unit A,ROOT,0,true,"), "{csv}");
+    assert!(csv.contains(",A,Unit A,ROOT,1,0,true,threshold,"), "{csv}");
 
     // Without --units the campaign covers every unit; the survey default threshold is 5.
     let all = last_line(&db.ok(&[

@@ -371,10 +371,46 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
 }
 
 /// The units of a campaign's results that have a score: those a unit's rank is out of.
-fn scored_units(results: &serde_json::Value) -> usize {
+/// The ranked units of a level: a unit's peers.
+fn scored_units(results: &serde_json::Value, level: &serde_json::Value) -> usize {
     results["units"].as_array().map_or(0, |units| {
-        units.iter().filter(|u| u["score"].is_f64()).count()
+        units
+            .iter()
+            .filter(|u| u["score"].is_f64() && &u["level"] == level)
+            .count()
     })
+}
+
+/// A rank range as people read it: "3" or "1–39".
+fn rank_range(unit: &serde_json::Value) -> String {
+    let (lo, hi) = (&unit["rank_interval"][0], &unit["rank_interval"][1]);
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}–{hi}")
+    }
+}
+
+/// The change column pair, as people read it: "+0.05  0.203" or "-  -".
+fn change_cells(unit: &serde_json::Value, decimal: char) -> String {
+    let change = &unit["change"];
+    if change.is_null() {
+        return "-  -".to_owned();
+    }
+    let difference =
+        kinerja::stats::round_half_away(change["difference"].as_f64().unwrap_or(0.0), 2);
+    let p = change["p_value"].as_f64().unwrap_or(1.0);
+    let p = if p < 0.001 {
+        "<0.001".to_owned()
+    } else {
+        format!("{:.3}", kinerja::stats::round_half_away(p, 3))
+    };
+    let difference = if difference == 0.0 {
+        "0.00".to_owned()
+    } else {
+        format!("{difference:+.2}")
+    };
+    format!("{difference}  {p}").replace('.', &decimal.to_string())
 }
 
 #[test]
@@ -436,21 +472,25 @@ fn summaries_show_the_figures_of_kinerja_results() {
             })
             .collect();
         assert_eq!(dimensions.len(), 5, "the five SFO principles");
+        // Indented two spaces a level below the root.
         let row = format!(
-            "{}  {} ({})  {}  {}  {}–{}  {}\n",
+            "{}  {}  {}{} ({})  {}  {}  {}–{}  {}  {}\n",
             unit["rank"],
+            rank_range(unit),
+            "  ".repeat(unit["level"].as_u64().unwrap_or(0) as usize),
             unit["name"].as_str().unwrap_or(""),
             unit["code"].as_str().unwrap_or(""),
             unit["n"],
             two(&unit["score"]),
             two(&unit["ci95"][0]),
             two(&unit["ci95"][1]),
+            change_cells(unit, '.'),
             dimensions.join("  ")
         );
         assert!(ranking.contains(&row), "missing «{row}» in {ranking}");
     }
     assert!(ranking.contains(
-        "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
+        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
     ));
 
     let aceh = unit(&results, "KW-ACEH");
@@ -458,15 +498,18 @@ fn summaries_show_the_figures_of_kinerja_results() {
         .iter()
         .find(|m| m.to == ["kepala.aceh@example.go.id"])
         .expect("Aceh's page")
-        .joined();
+        .joined()
+        .replace("\r\n", "\n");
     let ci = format!("{}–{}", two(&aceh["ci95"][0]), two(&aceh["ci95"][1]));
+    // Aceh's figures roll up its KPPN; its peers are the ranked units of its level.
     assert!(
         page.contains(&format!(
-            "Score {} (95% CI {ci}), n = {}, rank {} of {}.",
+            "Score {} (95% CI {ci}), n = {}, including the units below it.\nRank {} of {} units at its level; ranks the data support (95%): {}.",
             two(&aceh["score"]),
             aceh["n"],
             aceh["rank"],
-            scored_units(&results)
+            scored_units(&results, &aceh["level"]),
+            rank_range(aceh)
         )),
         "{page}"
     );
@@ -475,6 +518,10 @@ fn summaries_show_the_figures_of_kinerja_results() {
             unit(&before, "KW-ACEH")["score"].as_f64().unwrap_or(0.0),
             2,
         );
+    assert_eq!(
+        aceh["change"]["campaign"], 2,
+        "compared with the 2017 campaign"
+    );
     assert!(
         page.contains(&format!("Change since the previous campaign: {change:+.2}")),
         "{page}"
@@ -554,24 +601,26 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     let text = ranking.joined().replace("\r\n", "\n");
     assert!(
         text.contains(
-            "Peringkat  Unit  n  Skor  SK 95%  leadership  translate  align  everyone  continual\n"
+            "Peringkat  Rentang peringkat  Unit  n  Skor  SK 95%  Perubahan  p  leadership  translate  align  everyone  continual\n"
         ),
         "{text}"
     );
     let first = &results["units"][0];
     let row = format!(
-        "{}  {} ({})  {}  {}  {}–{}  ",
+        "{}  {}  {} ({})  {}  {}  {}–{}  {}  ",
         first["rank"],
+        rank_range(first),
         first["name"].as_str().unwrap_or(""),
         first["code"].as_str().unwrap_or(""),
         first["n"],
         two(&first["score"]),
         two(&first["ci95"][0]),
         two(&first["ci95"][1]),
+        change_cells(first, ','),
     );
     assert!(text.contains(&row), "missing «{row}» in {text}");
     assert!(text.contains(
-        "Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  kurang dari 5 jawaban: tidak ditampilkan\n"
+        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  kurang dari 5 jawaban: tidak ditampilkan\n"
     ));
     assert!(text.contains("<html lang=\"id\">"), "{text}");
 
@@ -584,15 +633,16 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
         page.header("Subject").as_deref(),
         Some("Hasil unit Anda: Survei SFO DJPb 2018 (2018)")
     );
-    let page = page.joined();
+    let page = page.joined().replace("\r\n", "\n");
     let sentence = format!(
-        "Skor {} (SK 95% {}–{}), n = {}, peringkat {} dari {}.",
+        "Skor {} (SK 95% {}–{}), n = {}, termasuk unit di bawahnya.\nPeringkat {} dari {} unit setingkat; rentang peringkat yang didukung data (95%): {}.",
         two(&aceh["score"]),
         two(&aceh["ci95"][0]),
         two(&aceh["ci95"][1]),
         aceh["n"],
         aceh["rank"],
-        scored_units(&results)
+        scored_units(&results, &aceh["level"]),
+        rank_range(aceh)
     );
     assert!(page.contains(&sentence), "missing «{sentence}» in {page}");
     let leadership = format!(
@@ -887,7 +937,8 @@ fn summaries_escape_names_in_html_and_draw_bars_without_scripts_or_images() {
 mod snapshots {
     use kinerja::mail::messages::{self, Content, LinkMail};
     use kinerja::results::{
-        CampaignInfo, CampaignResults, DimensionResult, GroupInfo, TemplateRef, UnitResult,
+        CampaignInfo, CampaignResults, Change, DimensionResult, Figures, GroupInfo, Suppression,
+        TemplateRef, UnitResult,
     };
     use kinerja::template::{Lang, Localized};
 
@@ -959,6 +1010,7 @@ mod snapshots {
             sd: mean.map(|_| 0.5),
             ci95: mean.map(|m| [m - 0.3, m + 0.3]),
             alpha: mean.map(|_| 0.8),
+            alpha_n: 12,
         }
     }
 
@@ -972,20 +1024,29 @@ mod snapshots {
                     code: code.to_owned(),
                     name: name.to_owned(),
                     parent_code: Some("DJPB".to_owned()),
-                    n,
-                    suppressed,
-                    score,
-                    sd: score.map(|_| 0.41),
-                    ci95: score.map(|s| [s - 0.245, s + 0.2449]),
-                    rank,
-                    dimensions: if suppressed {
-                        Vec::new()
-                    } else {
-                        vec![
-                            dimension("leadership", means[0]),
-                            dimension("align", means[1]),
-                        ]
+                    level: 2,
+                    figures: Figures {
+                        n,
+                        suppressed,
+                        suppressed_by: suppressed.then_some(Suppression::Threshold),
+                        score,
+                        sd: score.map(|_| 0.41),
+                        ci95: score.map(|s| [s - 0.245, s + 0.2449]),
+                        dimensions: if suppressed {
+                            Vec::new()
+                        } else {
+                            vec![
+                                dimension("leadership", means[0]),
+                                dimension("align", means[1]),
+                            ]
+                        },
+                        overall: Default::default(),
                     },
+                    rank,
+                    rank_in_parent: rank,
+                    rank_interval: rank.map(|r| [1, r + 1]),
+                    own: None,
+                    change: None,
                 }
             };
         CampaignResults {
@@ -1024,6 +1085,7 @@ mod snapshots {
                     },
                 ],
                 responses: 38,
+                compared_with: None,
             },
             units: vec![
                 unit(
@@ -1072,13 +1134,45 @@ mod snapshots {
     }
 
     #[test]
+    fn organizer_rankings_say_why_a_unit_is_withheld() {
+        let mut results = results();
+        let unit = &mut results.units[2];
+        unit.figures.suppressed = true;
+        unit.figures.suppressed_by = Some(Suppression::Complement);
+        unit.figures.score = None;
+        unit.rank = None;
+        let content = messages::ranking(&results, Lang::En).expect("renders");
+        assert!(
+            content.text.contains(
+                "Kanwil DJPb Provinsi Sumatera Utara (KW-SUMUT)  8  withheld: with other figures it would reveal a group under 5\n"
+            ),
+            "{}",
+            content.text
+        );
+        assert!(content
+            .text
+            .contains("(KW-PABAR)  3  fewer than 5 responses: not shown\n"));
+        let content = messages::ranking(&results, Lang::Id).expect("renders");
+        assert!(content.html.contains(
+            "disembunyikan: bersama angka lain akan membuka kelompok kurang dari 5 orang"
+        ));
+    }
+
+    #[test]
     fn unit_head_pages() {
-        let results = results();
-        let mut before = results.units[0].clone();
-        before.score = Some(4.0449);
+        let mut results = results();
+        results.campaign.compared_with = Some(kinerja::db::CampaignId(3));
+        results.units[0].change = Some(Change {
+            campaign: kinerja::db::CampaignId(3),
+            previous_score: 4.0449,
+            difference: 4.125 - 4.0449,
+            ci95: [0.0032, 0.157],
+            p_value: 0.0412,
+            hedges_g: Some(0.21),
+            significant: true,
+        });
         for lang in LANGS {
-            let content = messages::unit_page(&results, &results.units[0], Some(&before), lang)
-                .expect("renders");
+            let content = messages::unit_page(&results, &results.units[0], lang).expect("renders");
             insta::assert_snapshot!(format!("unit_{}", lang.code()), shown(&content));
         }
     }
@@ -1087,9 +1181,29 @@ mod snapshots {
     fn unit_head_pages_of_a_suppressed_unit() {
         let results = results();
         for lang in LANGS {
-            let content =
-                messages::unit_page(&results, &results.units[3], None, lang).expect("renders");
+            let content = messages::unit_page(&results, &results.units[3], lang).expect("renders");
             insta::assert_snapshot!(format!("unit_suppressed_{}", lang.code()), shown(&content));
+        }
+    }
+
+    #[test]
+    fn unit_head_pages_of_a_unit_withheld_by_complementary_suppression() {
+        let mut results = results();
+        let unit = &mut results.units[2];
+        unit.figures = Figures {
+            suppressed: true,
+            suppressed_by: Some(Suppression::Complement),
+            score: None,
+            sd: None,
+            ci95: None,
+            dimensions: Vec::new(),
+            ..unit.figures.clone()
+        };
+        unit.rank = None;
+        for lang in LANGS {
+            let content = messages::unit_page(&results, &results.units[2], lang).expect("renders");
+            let shown = shown(&content);
+            insta::assert_snapshot!(format!("unit_complement_{}", lang.code()), shown);
         }
     }
 }

@@ -29,11 +29,11 @@ fn close(actual: &Value, expected: f64) {
     assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
 }
 
-fn survey_results(db: &TestDb) -> (i64, Value) {
+fn survey_results(db: &TestDb, min_responses: &str) -> (i64, Value) {
     let campaign = db.campaign(
         UNITS,
         CLIMATE,
-        &["--units", "A,B,C", "--min-responses", "3"],
+        &["--units", "A,B,C", "--min-responses", min_responses],
     );
     let answers = db.write("answers.csv", CLIMATE_ANSWERS);
     let out = db.ok(&[
@@ -50,9 +50,10 @@ fn survey_results(db: &TestDb) -> (i64, Value) {
 #[test]
 fn survey_unit_scores_match_an_independent_computation() {
     let db = TestDb::new();
-    let (campaign, results) = survey_results(&db);
+    // A threshold of 2 publishes every unit (C has 2), so ROOT hides no group.
+    let (campaign, results) = survey_results(&db, "2");
     assert_eq!(results["campaign"]["id"], campaign);
-    assert_eq!(results["campaign"]["min_responses"], 3);
+    assert_eq!(results["campaign"]["min_responses"], 2);
 
     let a = unit(&results, "A");
     assert_eq!(a["n"], 4);
@@ -82,17 +83,43 @@ fn survey_unit_scores_match_an_independent_computation() {
     close(&b["ci95"][0], 2.461666799819496);
     close(&b["ci95"][1], 5.8346294964768);
     assert_eq!(b["rank"], 1);
+    // B's support alpha rests on 2 complete cases (one left tools blank): at the threshold.
     close(&b["dimensions"][0]["alpha"], 0.6428571428571429);
+    assert_eq!(b["dimensions"][0]["alpha_n"], 3);
     close(&b["dimensions"][1]["alpha"], 0.0);
+    assert_eq!(b["dimensions"][1]["alpha_n"], 2);
+
+    // ROOT rolls up all nine respondents, whatever unit they answered for.
+    let root = unit(&results, "ROOT");
+    assert_eq!(root["level"], 0);
+    assert_eq!(a["level"], 1);
+    assert_eq!(root["n"], 9);
+    // statistics.mean / stdev of the nine overall scores (clarity + 2 support) / 3:
+    // [4.444, 3.889, 2.444, 5.0, 4.0, 3.556, 4.889, 3.778, 2.222] (rounded here).
+    close(&root["score"], 3.802469135802469);
+    close(&root["sd"], 0.9666950471213472);
+    assert!(root["own"].is_null(), "ROOT has no responses of its own");
+    assert_eq!(root["rank"], 1);
+    assert_eq!(root["rank_interval"], serde_json::json!([1, 1]));
 }
 
 #[test]
 fn a_unit_under_the_threshold_shows_no_figure_in_any_format() {
     let db = TestDb::new();
-    let (campaign, results) = survey_results(&db);
+    let (campaign, results) = survey_results(&db, "3");
     let c = unit(&results, "C");
     assert_eq!(c["n"], 2);
     assert_eq!(c["suppressed"], true);
+    assert_eq!(c["suppressed_by"], "threshold");
+    // ROOT (9) minus A (4) minus B (3) would be C's two answers: B, the smaller published
+    // part, is withheld as well, and ROOT minus A then covers five people.
+    let b = unit(&results, "B");
+    assert_eq!(b["n"], 3);
+    assert_eq!(b["suppressed"], true);
+    assert_eq!(b["suppressed_by"], "complement");
+    assert!(b["score"].is_null() && b["rank"].is_null(), "{b}");
+    assert_eq!(unit(&results, "A")["suppressed"], false);
+    assert_eq!(unit(&results, "ROOT")["suppressed"], false);
     for field in ["score", "sd", "ci95", "rank"] {
         assert!(
             c[field].is_null(),
@@ -123,14 +150,17 @@ fn a_unit_under_the_threshold_shows_no_figure_in_any_format() {
         .lines()
         .find(|l| l.contains(",C,"))
         .expect("CSV row of C");
-    assert!(row.starts_with(",C,Unit C,ROOT,2,true,,,,"), "{row}");
+    assert!(
+        row.starts_with(",,,,C,Unit C,ROOT,1,2,true,threshold,,,,"),
+        "{row}"
+    );
     assert!(!row.contains('.'), "figures in suppressed CSV row: {row}");
 }
 
 #[test]
 fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
     let db = TestDb::new();
-    let (campaign, _) = survey_results(&db);
+    let (campaign, _) = survey_results(&db, "2");
     let table = db.ok(&[
         "results",
         "--campaign",
@@ -142,37 +172,68 @@ fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
     let header: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(
         header,
-        ["Rank", "Unit", "n", "Score", "95%", "CI", "clarity", "support"]
+        [
+            "Rank", "Rank", "range", "Unit", "n", "Score", "95%", "CI", "Change", "p", "clarity",
+            "support"
+        ]
     );
-    let b: Vec<&str> = lines[2].split_whitespace().collect();
+    // The tree in order: ROOT, then its units by rank. There is no earlier campaign to compare
+    // with, so no change. Rank ranges: with 3, 4 and 2 respondents no two units differ at the
+    // Bonferroni level (smallest Welch p here is 0.35, scipy), so each spans 1-3.
+    let row = |i: usize| -> Vec<&str> { lines[i].split_whitespace().collect() };
     assert_eq!(
-        b,
+        row(2),
         [
             "1",
+            "1",
+            "Organisation",
+            "(ROOT)",
+            "9",
+            "3.80",
+            "3.06–4.55",
+            "-",
+            "-",
+            "3.74",
+            "3.83"
+        ]
+    );
+    assert_eq!(
+        row(3),
+        [
+            "1",
+            "1–3",
             "Unit",
             "B",
             "(B)",
             "3",
             "4.15",
             "2.46–5.83",
+            "-",
+            "-",
             "4.11",
             "4.17"
         ]
     );
-    let a: Vec<&str> = lines[3].split_whitespace().collect();
     assert_eq!(
-        a,
+        row(4),
         [
             "2",
+            "1–3",
             "Unit",
             "A",
             "(A)",
             "4",
             "3.94",
             "2.20–5.69",
+            "-",
+            "-",
             "3.83",
             "4.00"
         ]
+    );
+    assert!(
+        lines[3].contains("  Unit B (B)"),
+        "units below ROOT are indented"
     );
 }
 
@@ -234,9 +295,28 @@ U5,tidak,tidak,na
         .collect();
     let expected = [("U1", 1), ("U4", 1), ("U2", 3), ("U5", 3), ("U3", 5)];
     assert_eq!(ranks, expected.map(|(c, r)| (c.to_owned(), r)));
-    // ROOT is in the campaign (no --units) but has no review: shown with n = 0, suppressed.
-    assert_eq!(unit(&results, "ROOT")["n"], 0);
-    assert_eq!(unit(&results, "ROOT")["suppressed"], true);
+    // One review per unit (two for U5) tells no two units apart: every rank range is 1-5,
+    // and the table says why.
+    for code in ["U1", "U2", "U3", "U4", "U5"] {
+        assert_eq!(
+            unit(&results, code)["rank_interval"],
+            serde_json::json!([1, 5])
+        );
+        assert_eq!(unit(&results, code)["level"], 1);
+        assert!(unit(&results, code)["dimensions"][0]["alpha"].is_null());
+    }
+    let table = db.ok(&["results", "--campaign", &campaign]);
+    assert!(
+        table.contains("with one review per unit no two units can be told apart"),
+        "{table}"
+    );
+    // ROOT has no review of its own: its figures are its units' six reviews.
+    // (90 + 50 + 40 + 90 + 100 + 0) / 6 = 61.666...
+    let root = unit(&results, "ROOT");
+    assert_eq!(root["n"], 6);
+    assert_eq!(root["suppressed"], false);
+    close(&root["score"], 370.0 / 6.0);
+    assert!(root["own"].is_null());
 }
 
 #[test]

@@ -8,7 +8,6 @@ use super::Console;
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
 use crate::db::{self, CampaignId, DatabaseUrl, DbConn};
-use crate::results::Format;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
@@ -50,7 +49,7 @@ pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> any
     };
     let id = campaign::create(conn, &request)?;
     let created = campaign::get(conn, id)?;
-    let units = db::campaigns::units(conn, id)?.len();
+    let units = db::campaigns::covered_units(conn, id)?.len();
     let closes = created
         .closes_on
         .map(|d| format!(", links work until {d} (UTC)"))
@@ -159,7 +158,7 @@ pub fn progress(
         .into_iter()
         .map(|p| (p.unit_id, (p.invited, p.used)))
         .collect();
-    let units: Vec<UnitProgress> = db::campaigns::units(conn, id)?
+    let units: Vec<UnitProgress> = db::campaigns::covered_units(conn, id)?
         .into_iter()
         .map(|u| {
             let (invited, submitted) = counts.get(&u.unit_id).copied().unwrap_or((0, 0));
@@ -206,23 +205,5 @@ pub fn progress(
             writeln!(out, "{:<width$}  {:>7}  {:>9}", "total", invited, submitted)?;
         }
     }
-    Ok(())
-}
-
-#[derive(Debug, Args)]
-pub struct ResultsArgs {
-    #[arg(long)]
-    campaign: CampaignId,
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-}
-
-pub fn results(conn: &mut DbConn, args: ResultsArgs, console: &mut Console) -> anyhow::Result<()> {
-    let results = crate::results::compute(conn, args.campaign)?;
-    write!(
-        console.out,
-        "{}",
-        crate::results::render(&results, args.format)
-    )?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod data;
 mod links;
 mod mail;
 mod output;
+mod results;
 mod serve;
 
 use std::io::Write as _;
@@ -56,8 +57,9 @@ pub enum Command {
     /// Load responses (paper, offline or exported answers) from CSV.
     #[command(subcommand)]
     Responses(ResponsesCommand),
-    /// Per-unit statistics and the ranking of a campaign.
-    Results(campaign::ResultsArgs),
+    /// A campaign's statistics over the unit tree: roll-ups, ranks among peers with rank
+    /// ranges, and the change since the previous period; `results trend` for a series.
+    Results(results::ResultsArgs),
     /// Make personal links from a CSV with header email,unit (optional name,lang); prints
     /// email<TAB>unit<TAB>link per line.
     Invite(links::InviteArgs),
@@ -194,7 +196,7 @@ fn dispatch(command: Command, database: &Database, console: &mut Console) -> any
         Command::Responses(ResponsesCommand::Import(args)) => {
             data::import_responses(&mut database.connect()?, args, console)
         }
-        Command::Results(args) => campaign::results(&mut database.connect()?, args, console),
+        Command::Results(args) => results::run(&mut database.connect()?, args, console),
         Command::Invite(args) => links::invite(database, args, console),
         Command::Remind(args) => links::remind(database, args, console),
         Command::Mail(MailCommand::Send(args)) => mail::send(&database.url()?, args, console),

@@ -1,7 +1,7 @@
 //! Campaigns: one template put to a set of units for one period.
 
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::schema::{campaign_units, campaigns, responses, templates};
 use super::types::{CampaignId, TemplateId, UnitId};
@@ -32,6 +32,9 @@ pub struct CampaignUnit {
     pub code: String,
     pub name: String,
     pub parent_code: Option<String>,
+    /// A unit the campaign was created for (it has links and responses); the others are its
+    /// ancestors, in the snapshot for their roll-up figures only.
+    pub covered: bool,
 }
 
 pub struct NewCampaign<'a> {
@@ -43,8 +46,9 @@ pub struct NewCampaign<'a> {
     pub closes_on: Option<chrono::NaiveDate>,
 }
 
-/// Creates the campaign with a snapshot of its units (call inside a write transaction).
-/// `all_units` is the whole tree, used to record each unit's parent code.
+/// Creates the campaign with a snapshot of its units and all their ancestors (call inside a
+/// write transaction). `all_units` is the whole tree, used to find the ancestors and record
+/// each unit's parent code.
 pub fn create(
     conn: &mut DbConn,
     new: &NewCampaign,
@@ -63,16 +67,41 @@ pub fn create(
         ))
         .returning(campaigns::id)
         .get_result::<CampaignId>(conn)?;
-    let codes: HashMap<UnitId, &str> = all_units.iter().map(|u| (u.id, u.code.as_str())).collect();
+    let by_id: HashMap<UnitId, &Unit> = all_units.iter().map(|u| (u.id, u)).collect();
+    let covered_ids: HashSet<UnitId> = covered.iter().map(|u| u.id).collect();
+    // Covered units first, then each one's chain of ancestors up to the root, once each. The
+    // `seen` set also ends a chain that loops (the tree import refuses cycles; this is cheap).
+    let mut seen: HashSet<UnitId> = HashSet::new();
+    let mut rows: Vec<(&Unit, bool)> = Vec::new();
     for unit in covered {
-        let parent_code = unit.parent_id.and_then(|p| codes.get(&p).copied());
+        if seen.insert(unit.id) {
+            rows.push((unit, true));
+        }
+    }
+    for unit in covered {
+        let mut parent = unit.parent_id;
+        while let Some(ancestor) = parent.and_then(|p| by_id.get(&p)) {
+            if !seen.insert(ancestor.id) {
+                break;
+            }
+            rows.push((ancestor, covered_ids.contains(&ancestor.id)));
+            parent = ancestor.parent_id;
+        }
+    }
+    // One row at a time: a campaign is created once, and its snapshot has a few hundred rows.
+    for (unit, covered) in rows {
+        let parent_code = unit
+            .parent_id
+            .and_then(|p| by_id.get(&p))
+            .map(|p| p.code.as_str());
         diesel::insert_into(campaign_units::table)
             .values((
                 campaign_units::campaign_id.eq(id),
                 campaign_units::unit_id.eq(unit.id),
-                campaign_units::code.eq(&unit.code),
-                campaign_units::name.eq(&unit.name),
+                campaign_units::code.eq(unit.code.as_str()),
+                campaign_units::name.eq(unit.name.as_str()),
                 campaign_units::parent_code.eq(parent_code),
+                campaign_units::covered.eq(covered),
             ))
             .execute(conn)?;
     }
@@ -98,9 +127,23 @@ pub fn set_status(
     Ok(())
 }
 
+/// The campaign's whole snapshot: covered units and their ancestors, by code.
 pub fn units(conn: &mut DbConn, campaign_id: CampaignId) -> Result<Vec<CampaignUnit>, DbError> {
     Ok(campaign_units::table
         .filter(campaign_units::campaign_id.eq(campaign_id))
+        .select(CampaignUnit::as_select())
+        .order(campaign_units::code)
+        .load(conn)?)
+}
+
+/// The units the campaign was created for (links, imports, progress), by code.
+pub fn covered_units(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+) -> Result<Vec<CampaignUnit>, DbError> {
+    Ok(campaign_units::table
+        .filter(campaign_units::campaign_id.eq(campaign_id))
+        .filter(campaign_units::covered.eq(true))
         .select(CampaignUnit::as_select())
         .order(campaign_units::code)
         .load(conn)?)
@@ -127,6 +170,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<CampaignSummary>, DbError> {
         .order(campaigns::id)
         .load(conn)?;
     let unit_counts: HashMap<CampaignId, i64> = campaign_units::table
+        .filter(campaign_units::covered.eq(true))
         .group_by(campaign_units::campaign_id)
         .select((campaign_units::campaign_id, diesel::dsl::count_star()))
         .load::<(CampaignId, i64)>(conn)?
@@ -179,4 +223,14 @@ pub fn unit_name(
         .select(campaign_units::name)
         .first(conn)
         .optional()?)
+}
+
+/// Every campaign of a template key (any version), in creation order.
+pub fn of_template_key(conn: &mut DbConn, key: &str) -> Result<Vec<Campaign>, DbError> {
+    Ok(campaigns::table
+        .inner_join(templates::table)
+        .filter(templates::template_key.eq(key))
+        .select(Campaign::as_select())
+        .order(campaigns::id)
+        .load(conn)?)
 }

@@ -44,6 +44,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         parent_code -> Nullable<Text>,
+        covered -> Bool,
     }
 }
 

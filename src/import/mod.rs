@@ -252,7 +252,7 @@ impl UnitDirectory {
     ) -> Result<UnitDirectory, crate::db::DbError> {
         Ok(UnitDirectory {
             campaign_id,
-            in_campaign: crate::db::campaigns::units(conn, campaign_id)?
+            in_campaign: crate::db::campaigns::covered_units(conn, campaign_id)?
                 .into_iter()
                 .map(|u| (u.code, u.unit_id))
                 .collect(),

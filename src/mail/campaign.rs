@@ -231,8 +231,7 @@ pub fn send_summary(
     unit_heads: bool,
     lang: Lang,
 ) -> Result<SummaryReport, OutreachError> {
-    let results = crate::results::compute(conn, campaign_id)?;
-    let previous = previous_results(conn, &results)?;
+    let results = crate::results::compute(conn, campaign_id, crate::results::Compare::Previous)?;
     let heads: HashMap<String, String> = if unit_heads {
         db::units::head_emails(conn)?
     } else {
@@ -250,10 +249,7 @@ pub fn send_summary(
         }
         for unit in &results.units {
             if let Some(head) = heads.get(&unit.code) {
-                let before = previous
-                    .as_ref()
-                    .and_then(|p| p.units.iter().find(|u| u.code == unit.code));
-                let content = messages::unit_page(&results, unit, before, lang)?;
+                let content = messages::unit_page(&results, unit, lang)?;
                 enqueue(
                     conn,
                     &content.addressed(MessageKind::Summary, head, results.campaign.id, None),
@@ -262,23 +258,5 @@ pub fn send_summary(
             }
         }
         Ok(report)
-    })
-}
-
-/// The results of the latest earlier campaign of the same template, if there is one.
-fn previous_results(
-    conn: &mut DbConn,
-    results: &crate::results::CampaignResults,
-) -> Result<Option<crate::results::CampaignResults>, OutreachError> {
-    let earlier = db::campaigns::list(conn)?
-        .into_iter()
-        .filter(|c| {
-            c.template_key == results.campaign.template.id && c.campaign.id < results.campaign.id
-        })
-        .map(|c| c.campaign.id)
-        .max();
-    Ok(match earlier {
-        Some(id) => Some(crate::results::compute(conn, id)?),
-        None => None,
     })
 }

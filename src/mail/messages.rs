@@ -135,6 +135,8 @@ pub fn reminder(mail: &LinkMail) -> Result<Content, MailError> {
 struct Cell {
     align: &'static str,
     text: Option<String>,
+    /// Withheld by complementary suppression rather than the threshold.
+    complement: bool,
 }
 
 /// What the organizers' ranking states.
@@ -185,11 +187,13 @@ struct RankingHtml<'a> {
 /// `results::columns`), in `lang`.
 pub fn ranking(results: &CampaignResults, lang: Lang) -> Result<Content, MailError> {
     let c = &results.campaign;
-    let table = people_table(&results.units, &c.dimensions, lang);
+    let units = crate::results::tree_order(&results.units);
+    let table = people_table(&units, &c.dimensions, lang);
     let rows = table
         .rows
         .into_iter()
-        .map(|row| {
+        .zip(&table.withheld)
+        .map(|(row, withheld)| {
             row.into_iter()
                 .zip(&table.align)
                 .map(|(text, align)| Cell {
@@ -198,6 +202,7 @@ pub fn ranking(results: &CampaignResults, lang: Lang) -> Result<Content, MailErr
                         Align::Right => "right",
                     },
                     text,
+                    complement: *withheld == Some(crate::results::Suppression::Complement),
                 })
                 .collect()
         })
@@ -237,14 +242,20 @@ struct Change {
     /// Signed, as rounded figures differ: "+0.05".
     delta: String,
     before: String,
+    /// The 95% CI of the difference and its p-value (Welch), as `kinerja results` writes them.
+    ci: String,
+    p: String,
+    significant: bool,
 }
 
 struct UnitFigures {
     score: String,
     ci: String,
     rank: String,
-    /// How many units have a rank.
+    /// How many units of the same level have a rank.
     ranked: usize,
+    /// The simultaneous 95% confidence range of the rank, e.g. "1–4".
+    rank_range: String,
     peer_range: String,
     peer_median: String,
     change: Option<Change>,
@@ -259,6 +270,10 @@ struct UnitMail<'a> {
     period: &'a str,
     min_responses: i32,
     n: u64,
+    /// Withheld although n reaches the threshold (complementary suppression).
+    complement: bool,
+    /// The unit's figures roll up units below it.
+    rolls_up: bool,
     figures: Option<UnitFigures>,
 }
 
@@ -281,13 +296,13 @@ struct UnitHtml<'a> {
     subject: &'a str,
 }
 
-/// One unit's page, for its head: its score against its peers', its dimensions as bars, and
-/// the change since `previous` (the same unit in the template's previous campaign). Figures
-/// are written as the columns of `kinerja results` write them (`results::columns`).
+/// One unit's page, for its head: its figures over its whole subtree against its peers' (the
+/// published units of its level), its rank with the rank range, its dimensions as bars, and
+/// the change since the template's previous campaign (`unit.change`). Figures are written as
+/// the columns of `kinerja results` write them (`results::columns`).
 pub fn unit_page(
     results: &CampaignResults,
     unit: &UnitResult,
-    previous: Option<&UnitResult>,
     lang: Lang,
 ) -> Result<Content, MailError> {
     let c = &results.campaign;
@@ -295,12 +310,19 @@ pub fn unit_page(
         .scale
         .map(|[lo, hi]| (f64::from(lo), f64::from(hi)))
         .unwrap_or((0.0, 100.0));
-    let peers: Vec<f64> = results.units.iter().filter_map(|u| u.score).collect();
-    let figures = (!unit.suppressed).then(|| UnitFigures {
-        score: Value::Number(unit.score).for_people(lang),
-        ci: Value::Interval(unit.ci95).for_people(lang),
+    let peers: Vec<f64> = results
+        .units
+        .iter()
+        .filter(|u| u.level == unit.level && u.rank.is_some())
+        .filter_map(|u| u.figures.score)
+        .collect();
+    let own = &unit.figures;
+    let figures = (!own.suppressed).then(|| UnitFigures {
+        score: Value::Number(own.score).for_people(lang),
+        ci: Value::Interval(own.ci95).for_people(lang),
         rank: Value::Rank(unit.rank).for_people(lang),
         ranked: peers.len(),
+        rank_range: Value::Ranks(unit.rank_interval).for_people(lang),
         peer_range: Value::Interval(
             peers
                 .iter()
@@ -311,22 +333,22 @@ pub fn unit_page(
         )
         .for_people(lang),
         peer_median: Value::Number(median(&peers)).for_people(lang),
-        change: previous
-            .and_then(|p| p.score)
-            .zip(unit.score)
-            .map(|(before, now)| {
-                // The change people can check against the two published (rounded) scores.
-                let delta = round_half_away(now, 2) - round_half_away(before, 2);
-                let sign = if delta < 0.0 { "-" } else { "+" };
-                Change {
-                    delta: format!("{sign}{}", two_decimals(delta.abs(), lang)),
-                    before: two_decimals(before, lang),
-                }
-            }),
+        change: unit.change.as_ref().zip(own.score).map(|(change, now)| {
+            // The change people can check against the two published (rounded) scores.
+            let delta = round_half_away(now, 2) - round_half_away(change.previous_score, 2);
+            let sign = if delta < 0.0 { "-" } else { "+" };
+            Change {
+                delta: format!("{sign}{}", two_decimals(delta.abs(), lang)),
+                before: two_decimals(change.previous_score, lang),
+                ci: Value::Interval(Some(change.ci95)).for_people(lang),
+                p: Value::PValue(Some(change.p_value)).for_people(lang),
+                significant: change.significant,
+            }
+        }),
         bars: c
             .dimensions
             .iter()
-            .zip(&unit.dimensions)
+            .zip(&own.dimensions)
             .map(|(info, d)| Bar {
                 label: info.title.get(lang).to_owned(),
                 value: Value::Number(d.mean).for_people(lang),
@@ -343,7 +365,12 @@ pub fn unit_page(
         title: &c.title,
         period: &c.period,
         min_responses: c.min_responses,
-        n: unit.n,
+        n: own.n,
+        complement: own.suppressed_by == Some(crate::results::Suppression::Complement),
+        rolls_up: results
+            .units
+            .iter()
+            .any(|u| u.parent_code.as_deref() == Some(unit.code.as_str())),
         figures,
     };
     let subject = one_line(UnitSubject { mail }.render()?);

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::{DimensionResult, GroupInfo, UnitResult};
+use super::{DimensionResult, GroupInfo, Suppression, UnitResult};
 use crate::domain::Lang;
 use crate::stats::round_half_away;
 
@@ -39,6 +39,12 @@ pub enum Value<'a> {
     Number(Option<f64>),
     /// A 95% confidence interval; the CSV writes its bounds as two columns.
     Interval(Option<[f64; 2]>),
+    /// A rank interval; the CSV writes its bounds as two columns.
+    Ranks(Option<[u32; 2]>),
+    /// A difference people read with its sign ("+0.12").
+    Signed(Option<f64>),
+    /// A p-value: people read three decimals, or "<0.001".
+    PValue(Option<f64>),
 }
 
 impl Value<'_> {
@@ -61,6 +67,37 @@ impl Value<'_> {
                 || "-".to_owned(),
                 |[lo, hi]| format!("{}–{}", two_decimals(lo, lang), two_decimals(hi, lang)),
             ),
+            Value::Ranks(ranks) => match ranks {
+                None => "-".to_owned(),
+                Some([lo, hi]) if lo == hi => lo.to_string(),
+                Some([lo, hi]) => format!("{lo}–{hi}"),
+            },
+            Value::PValue(p) => match p {
+                None => "-".to_owned(),
+                Some(p) if *p < 0.001 => match lang {
+                    Lang::Id => "<0,001".to_owned(),
+                    Lang::En => "<0.001".to_owned(),
+                },
+                Some(p) => {
+                    let text = format!("{:.3}", crate::stats::round_half_away(*p, 3));
+                    match lang {
+                        Lang::Id => text.replace('.', ","),
+                        Lang::En => text,
+                    }
+                }
+            },
+            Value::Signed(x) => x.map_or_else(
+                || "-".to_owned(),
+                |x| {
+                    let text = two_decimals(x, lang);
+                    if text.starts_with('-') || text.trim_start_matches(['0', ',', '.']).is_empty()
+                    {
+                        text
+                    } else {
+                        format!("+{text}")
+                    }
+                },
+            ),
         }
     }
 
@@ -72,7 +109,11 @@ impl Value<'_> {
             Value::Count(n) => cells.push(n.to_string()),
             Value::Rank(rank) => cells.push(rank.map(|r| r.to_string()).unwrap_or_default()),
             Value::Flag(flag) => cells.push(flag.to_string()),
-            Value::Number(x) => cells.push(full(*x)),
+            Value::Number(x) | Value::Signed(x) | Value::PValue(x) => cells.push(full(*x)),
+            Value::Ranks(ranks) => {
+                cells.push(ranks.map(|r| r[0].to_string()).unwrap_or_default());
+                cells.push(ranks.map(|r| r[1].to_string()).unwrap_or_default());
+            }
             Value::Interval(ci) => {
                 cells.push(full(ci.map(|c| c[0])));
                 cells.push(full(ci.map(|c| c[1])));
@@ -148,6 +189,9 @@ pub struct UnitColumn {
     pub value: fn(&UnitResult) -> Value<'_>,
     pub suppressed: WhenSuppressed,
     pub align: Align,
+    /// People see it indented by the unit's depth below the shallowest unit of the table, so
+    /// a table in tree order reads as the tree.
+    pub indent: bool,
 }
 
 /// A column repeated for every dimension (survey) or section (checklist), after the unit's.
@@ -171,6 +215,26 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         value: |u| Value::Rank(u.rank),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: Some(Label {
+            id: "Rentang peringkat",
+            en: "Rank range",
+        }),
+        csv: CsvHeader::Bounds("rank_interval"),
+        value: |u| Value::Ranks(u.rank_interval),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("rank_in_parent"),
+        value: |u| Value::Rank(u.rank_in_parent),
+        suppressed: WhenSuppressed::Shown,
+        align: Align::Right,
+        indent: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -181,6 +245,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         value: |u| Value::Text(Cow::Owned(format!("{} ({})", u.name, u.code))),
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
+        indent: true,
     },
     UnitColumn {
         label: None,
@@ -188,6 +253,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         value: |u| Value::Text(Cow::Borrowed(&u.code)),
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
+        indent: false,
     },
     UnitColumn {
         label: None,
@@ -195,6 +261,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         value: |u| Value::Text(Cow::Borrowed(&u.name)),
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
+        indent: false,
     },
     UnitColumn {
         label: None,
@@ -202,20 +269,45 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         value: |u| Value::Text(Cow::Borrowed(u.parent_code.as_deref().unwrap_or(""))),
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("level"),
+        value: |u| Value::Count(u64::from(u.level)),
+        suppressed: WhenSuppressed::Shown,
+        align: Align::Right,
+        indent: false,
     },
     UnitColumn {
         label: Some(Label { id: "n", en: "n" }),
         csv: CsvHeader::One("n"),
-        value: |u| Value::Count(u.n),
+        value: |u| Value::Count(u.figures.n),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
+        indent: false,
     },
     UnitColumn {
         label: None,
         csv: CsvHeader::One("suppressed"),
-        value: |u| Value::Flag(u.suppressed),
+        value: |u| Value::Flag(u.figures.suppressed),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("suppressed_by"),
+        value: |u| {
+            Value::Text(Cow::Borrowed(match u.figures.suppressed_by {
+                None => "",
+                Some(Suppression::Threshold) => "threshold",
+                Some(Suppression::Complement) => "complement",
+            }))
+        },
+        suppressed: WhenSuppressed::Shown,
+        align: Align::Left,
+        indent: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -223,16 +315,18 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
             en: "Score",
         }),
         csv: CsvHeader::One("score"),
-        value: |u| Value::Number(u.score),
+        value: |u| Value::Number(u.figures.score),
         suppressed: WhenSuppressed::Note,
         align: Align::Right,
+        indent: false,
     },
     UnitColumn {
         label: None,
         csv: CsvHeader::One("sd"),
-        value: |u| Value::Number(u.sd),
+        value: |u| Value::Number(u.figures.sd),
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
+        indent: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -240,9 +334,69 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
             en: "95% CI",
         }),
         csv: CsvHeader::Bounds("ci95"),
-        value: |u| Value::Interval(u.ci95),
+        value: |u| Value::Interval(u.figures.ci95),
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("own_n"),
+        value: |u| Value::Number(u.own.as_ref().map(|o| o.n as f64)),
+        suppressed: WhenSuppressed::Shown,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("own_score"),
+        value: |u| Value::Number(u.own.as_ref().and_then(|o| o.score)),
+        suppressed: WhenSuppressed::Shown,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: Some(Label {
+            id: "Perubahan",
+            en: "Change",
+        }),
+        csv: CsvHeader::One("change_difference"),
+        value: |u| Value::Signed(u.change.as_ref().map(|c| c.difference)),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: Some(Label { id: "p", en: "p" }),
+        csv: CsvHeader::One("change_p_value"),
+        value: |u| Value::PValue(u.change.as_ref().map(|c| c.p_value)),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("change_previous_score"),
+        value: |u| Value::Number(u.change.as_ref().map(|c| c.previous_score)),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::Bounds("change_ci95"),
+        value: |u| Value::Interval(u.change.as_ref().map(|c| c.ci95)),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
+    },
+    UnitColumn {
+        label: None,
+        csv: CsvHeader::One("change_hedges_g"),
+        value: |u| Value::Number(u.change.as_ref().and_then(|c| c.hedges_g)),
+        suppressed: WhenSuppressed::Blank,
+        align: Align::Right,
+        indent: false,
     },
 ];
 
@@ -273,6 +427,11 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
         csv: CsvHeader::One("alpha"),
         value: |d| Value::Number(d.alpha),
     },
+    GroupColumn {
+        label: None,
+        csv: CsvHeader::One("alpha_n"),
+        value: |d| Value::Count(d.alpha_n),
+    },
 ];
 
 /// The table for people: headers and one row of cells per unit, in one language. A cell is
@@ -282,9 +441,11 @@ pub struct PeopleTable {
     pub headers: Vec<String>,
     pub align: Vec<Align>,
     pub rows: Vec<Vec<Option<String>>>,
+    /// Per row, why its figures are withheld, if they are.
+    pub withheld: Vec<Option<Suppression>>,
 }
 
-pub fn people_table(units: &[UnitResult], groups: &[GroupInfo], lang: Lang) -> PeopleTable {
+pub fn people_table(units: &[&UnitResult], groups: &[GroupInfo], lang: Lang) -> PeopleTable {
     let unit_columns: Vec<(&UnitColumn, Label)> = UNIT_COLUMNS
         .iter()
         .filter_map(|c| c.label.map(|label| (c, label)))
@@ -307,22 +468,30 @@ pub fn people_table(units: &[UnitResult], groups: &[GroupInfo], lang: Lang) -> P
             align.push(Align::Right);
         }
     }
+    let top = units.iter().map(|u| u.level).min().unwrap_or(0);
     let rows = units
         .iter()
         .map(|unit| {
             let mut row: Vec<Option<String>> = unit_columns
                 .iter()
-                .map(|(column, _)| match (unit.suppressed, column.suppressed) {
-                    (true, WhenSuppressed::Blank) => Some(String::new()),
-                    (true, WhenSuppressed::Note) => None,
-                    _ => Some((column.value)(unit).for_people(lang)),
-                })
+                .map(
+                    |(column, _)| match (unit.figures.suppressed, column.suppressed) {
+                        (true, WhenSuppressed::Blank) => Some(String::new()),
+                        (true, WhenSuppressed::Note) => None,
+                        _ if column.indent => Some(format!(
+                            "{}{}",
+                            "  ".repeat((unit.level - top) as usize),
+                            (column.value)(unit).for_people(lang)
+                        )),
+                        _ => Some((column.value)(unit).for_people(lang)),
+                    },
+                )
                 .collect();
             for g in 0..groups.len() {
                 for (column, _) in &group_columns {
                     // A suppressed unit has no group figures at all: blank, not "-".
-                    row.push(Some(match unit.dimensions.get(g) {
-                        Some(d) if !unit.suppressed => (column.value)(d).for_people(lang),
+                    row.push(Some(match unit.figures.dimensions.get(g) {
+                        Some(d) if !unit.figures.suppressed => (column.value)(d).for_people(lang),
                         _ => String::new(),
                     }));
                 }
@@ -334,11 +503,12 @@ pub fn people_table(units: &[UnitResult], groups: &[GroupInfo], lang: Lang) -> P
         headers,
         align,
         rows,
+        withheld: units.iter().map(|u| u.figures.suppressed_by).collect(),
     }
 }
 
 /// The CSV records, header first, at full precision.
-pub fn csv_records(units: &[UnitResult], groups: &[GroupInfo]) -> Vec<Vec<String>> {
+pub fn csv_records(units: &[&UnitResult], groups: &[GroupInfo]) -> Vec<Vec<String>> {
     let mut header = Vec::new();
     for column in UNIT_COLUMNS {
         column.csv.push("", &mut header);
@@ -358,7 +528,7 @@ pub fn csv_records(units: &[UnitResult], groups: &[GroupInfo]) -> Vec<Vec<String
             }
         }
         for g in 0..groups.len() {
-            match unit.dimensions.get(g) {
+            match unit.figures.dimensions.get(g) {
                 Some(d) => {
                     for column in GROUP_COLUMNS {
                         if column.csv != CsvHeader::None {
@@ -408,7 +578,9 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), header.len(), "{header:?}");
-        assert_eq!(header.len(), 10 + 6);
-        assert_eq!(header[15], "clarity_alpha");
+        // 23 cells of the unit's own (intervals take two), then 7 of the dimension.
+        assert_eq!(header.len(), 23 + 7);
+        assert_eq!(header[28], "clarity_alpha");
+        assert_eq!(header[29], "clarity_alpha_n");
     }
 }
