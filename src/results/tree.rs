@@ -473,3 +473,148 @@ required = false
         assert_eq!(results[0].rank, Some(1));
     }
 }
+
+#[cfg(test)]
+mod publication_tests {
+    use super::*;
+    use crate::db::UnitId;
+
+    fn labels(tree: &[(&str, Option<&str>)]) -> Vec<UnitLabel> {
+        tree.iter()
+            .enumerate()
+            .map(|(i, (code, parent))| UnitLabel {
+                unit_id: UnitId(i as i64 + 1),
+                code: (*code).to_owned(),
+                name: (*code).to_owned(),
+                parent_code: parent.map(str::to_owned),
+            })
+            .collect()
+    }
+
+    /// n of every subtree, from each unit's own n.
+    fn subtree_n(tree: &Tree, own: &[u64]) -> Vec<u64> {
+        let mut n = own.to_vec();
+        for i in tree.bottom_up() {
+            if let Some(p) = tree.parent[i] {
+                n[p] += n[i];
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn a_tie_between_outermost_sets_goes_by_code() {
+        // P (3 of its own) > A (3), B (2). k = 3: P minus its published parts is B's two
+        // answers; own P and A both have 3, and "A" sorts before "P": A is withheld.
+        let labels = labels(&[("P", None), ("A", Some("P")), ("B", Some("P"))]);
+        let tree = Tree::new(&labels);
+        let own = [3, 3, 2];
+        let publication = publish(&tree, &labels, &subtree_n(&tree, &own), &own, 3);
+        assert_eq!(
+            publication.subtree,
+            [
+                None,
+                Some(Suppression::Complement),
+                Some(Suppression::Threshold)
+            ]
+        );
+        assert_eq!(publication.own, [Some(None), None, None]);
+    }
+
+    #[test]
+    fn withholding_a_set_exposes_the_sets_inside_it() {
+        // R > X (own 3) > {X1 (4), X2 (4)}, R > Z (2). k = 3. R minus X is Z's two: X goes;
+        // then X's parts are R's outermost sets and cover all but Z's two: the smallest, own X
+        // (3), goes too, leaving 5 uncovered.
+        let labels = labels(&[
+            ("R", None),
+            ("X", Some("R")),
+            ("X1", Some("X")),
+            ("X2", Some("X")),
+            ("Z", Some("R")),
+        ]);
+        let tree = Tree::new(&labels);
+        let own = [0, 3, 4, 4, 2];
+        let publication = publish(&tree, &labels, &subtree_n(&tree, &own), &own, 3);
+        assert_eq!(
+            publication.subtree,
+            [
+                None,
+                Some(Suppression::Complement),
+                None,
+                None,
+                Some(Suppression::Threshold)
+            ]
+        );
+        assert_eq!(publication.own[1], Some(Some(Suppression::Complement)));
+    }
+
+    /// The promise itself, on 3,000 random trees: no published set minus the published sets
+    /// inside it leaves a group of 1..k-1, and nothing under k is published.
+    #[test]
+    fn no_random_tree_leaves_a_group_under_the_threshold() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        for _ in 0..3000 {
+            let count = 1 + next(12) as usize;
+            let codes: Vec<String> = (0..count).map(|i| format!("U{i:02}")).collect();
+            let tree_spec: Vec<(&str, Option<&str>)> = (0..count)
+                .map(|i| {
+                    let parent = (i > 0).then(|| codes[next(i as u64) as usize].as_str());
+                    (codes[i].as_str(), parent)
+                })
+                .collect();
+            let labels = labels(&tree_spec);
+            let tree = Tree::new(&labels);
+            let own: Vec<u64> = (0..count)
+                .map(|_| [0, 1, 2, 3, 4, 6, 9][next(7) as usize])
+                .collect();
+            let k = 1 + next(5);
+            let n = subtree_n(&tree, &own);
+            let publication = publish(&tree, &labels, &n, &own, k);
+            for p in 0..count {
+                let own_shown = publication.published(p, SetKind::Own);
+                assert!(!own_shown || own[p] >= k);
+                if !publication.published(p, SetKind::Subtree) {
+                    continue;
+                }
+                assert!(n[p] >= k);
+                // The outermost published sets inside p, found independently of publish().
+                let mut covered = if own_shown { own[p] } else { 0 };
+                for d in 0..count {
+                    if d == p || !tree.is_within(d, p) {
+                        continue;
+                    }
+                    let mut at = tree.parent[d];
+                    let mut inside_published = false;
+                    while let Some(a) = at {
+                        if a == p {
+                            break;
+                        }
+                        inside_published |= publication.published(a, SetKind::Subtree);
+                        at = tree.parent[a];
+                    }
+                    if inside_published {
+                        continue;
+                    }
+                    if publication.published(d, SetKind::Subtree) {
+                        covered += n[d];
+                    } else if publication.published(d, SetKind::Own) {
+                        covered += own[d];
+                    }
+                }
+                let uncovered = n[p] - covered;
+                assert!(
+                    uncovered == 0 || uncovered >= k,
+                    "{tree_spec:?} own {own:?} k {k}: {} leaves {uncovered}",
+                    codes[p]
+                );
+            }
+        }
+    }
+}
