@@ -545,3 +545,55 @@ fn ancestors_in_the_snapshot_take_no_responses_and_count_as_no_unit() {
     assert!(err.contains("unit 'KW1' is not in campaign"), "{err}");
     assert_eq!(db.count("responses"), 47);
 }
+
+#[test]
+fn cached_results_stay_until_the_campaign_changes() {
+    let db = TestDb::new();
+    let (earlier, later) = two_periods(&db);
+    let later_id = kinerja::db::CampaignId(later.parse().expect("id"));
+    let cache = kinerja::results::ResultsCache::new();
+    let mut conn = db.conn();
+    let compare = kinerja::results::Compare::Previous;
+    let first = cache.get(&mut conn, later_id, compare).expect("results");
+    let again = cache.get(&mut conn, later_id, compare).expect("results");
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &again),
+        "served from the cache"
+    );
+    assert_eq!(
+        first.campaign.compared_with.map(|c| c.0.to_string()),
+        Some(earlier.clone())
+    );
+    let fresh = kinerja::results::compute(&mut conn, later_id, compare).expect("results");
+    assert_eq!(
+        serde_json::to_value(&*first).expect("json"),
+        serde_json::to_value(&fresh).expect("json"),
+        "the cache holds what compute gives"
+    );
+
+    // New responses in the compared campaign change `change`: the entry is stale.
+    let more = db.write("more.csv", "unit,clarity-goals,clarity-role,clarity-confused,support-manager,support-tools\nDIR1,1,1,5,1,1\n");
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &earlier,
+        &more.display().to_string(),
+    ]);
+    let after = cache.get(&mut conn, later_id, compare).expect("results");
+    assert!(!std::sync::Arc::ptr_eq(&first, &after));
+    let dir1 = |r: &kinerja::results::CampaignResults| {
+        r.units
+            .iter()
+            .find(|u| u.code == "DIR1")
+            .and_then(|u| u.change.clone())
+            .map(|c| c.previous_score)
+    };
+    assert_ne!(dir1(&first), dir1(&after));
+    // And so does closing the campaign itself (its status is in the results).
+    db.ok(&["campaign", "close", &later]);
+    let closed = cache.get(&mut conn, later_id, compare).expect("results");
+    assert_eq!(closed.campaign.status, "closed");
+    let unchanged = cache.get(&mut conn, later_id, compare).expect("results");
+    assert!(std::sync::Arc::ptr_eq(&closed, &unchanged));
+}

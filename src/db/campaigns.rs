@@ -122,9 +122,33 @@ pub fn set_status(
     status: CampaignStatus,
 ) -> Result<(), DbError> {
     diesel::update(campaigns::table.find(id))
-        .set(campaigns::status.eq(status))
+        .set((
+            campaigns::status.eq(status),
+            campaigns::results_version.eq(campaigns::results_version + 1),
+        ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Marks the campaign's results as changed (call in the transaction that changes them).
+pub fn bump_results_version(conn: &mut DbConn, id: CampaignId) -> Result<(), DbError> {
+    diesel::update(campaigns::table.find(id))
+        .set(campaigns::results_version.eq(campaigns::results_version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The results versions of these campaigns (absent ones are left out).
+pub fn results_versions(
+    conn: &mut DbConn,
+    ids: &[CampaignId],
+) -> Result<HashMap<CampaignId, i64>, DbError> {
+    Ok(campaigns::table
+        .filter(campaigns::id.eq_any(ids))
+        .select((campaigns::id, campaigns::results_version))
+        .load::<(CampaignId, i64)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// The campaign's whole snapshot: covered units and their ancestors, by code.

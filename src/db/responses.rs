@@ -57,6 +57,9 @@ pub fn insert_all(
                 .execute(c)?,
         };
     }
+    if stored > 0 {
+        super::campaigns::bump_results_version(conn, campaign_id)?;
+    }
     Ok(stored)
 }
 
@@ -109,7 +112,7 @@ pub fn insert_one(
     submitted_on: chrono::NaiveDate,
     response: &NewResponse,
 ) -> Result<ResponseId, DbError> {
-    Ok(diesel::insert_into(responses::table)
+    let id = diesel::insert_into(responses::table)
         .values(NewResponseRow {
             campaign_id,
             unit_id: response.unit_id,
@@ -117,7 +120,9 @@ pub fn insert_one(
             submitted_on,
         })
         .returning(responses::id)
-        .get_result(conn)?)
+        .get_result(conn)?;
+    super::campaigns::bump_results_version(conn, campaign_id)?;
+    Ok(id)
 }
 
 /// Records who reviewed (checklists only: reviews are not anonymous) and their comments.

@@ -34,6 +34,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         closes_on -> Nullable<Date>,
+        results_version -> BigInt,
     }
 }
 

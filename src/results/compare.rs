@@ -40,25 +40,32 @@ pub(super) fn resolve(
     campaign: &CampaignInfo,
     compare: Compare,
 ) -> Result<Option<CampaignId>, ResultsError> {
-    let key = &campaign.template.id;
+    resolve_for(conn, campaign.id, &campaign.template.id, compare)
+}
+
+/// [`resolve`] for a campaign known by its id and template key.
+pub(super) fn resolve_for(
+    conn: &mut DbConn,
+    id: CampaignId,
+    key: &str,
+    compare: Compare,
+) -> Result<Option<CampaignId>, ResultsError> {
     match compare {
         Compare::None => Ok(None),
         Compare::Previous => Ok(db::campaigns::of_template_key(conn, key)?
             .into_iter()
             .map(|c| c.id)
-            .filter(|id| *id < campaign.id)
+            .filter(|earlier| *earlier < id)
             .max()),
-        Compare::Campaign(other) if other == campaign.id => {
-            Err(ResultsError::CompareWithItself(other))
-        }
+        Compare::Campaign(other) if other == id => Err(ResultsError::CompareWithItself(other)),
         Compare::Campaign(other) => {
             let earlier =
                 db::campaigns::get(conn, other)?.ok_or(ResultsError::UnknownCampaign(other))?;
             let other_key = db::templates::get(conn, earlier.template_id)?.key;
-            if &other_key != key {
+            if other_key != key {
                 return Err(ResultsError::CompareOtherTemplate {
-                    id: campaign.id,
-                    key: key.clone(),
+                    id,
+                    key: key.to_owned(),
                     other,
                     other_key,
                 });

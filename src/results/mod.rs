@@ -1,6 +1,7 @@
 //! Campaign results: stored responses -> per-unit statistics -> ranking -> table, JSON or CSV.
 
 pub mod aggregate;
+pub mod cache;
 pub mod columns;
 pub mod compare;
 pub mod render;
@@ -12,6 +13,7 @@ use crate::db::{CampaignId, UnitId};
 use serde::Serialize;
 
 pub use aggregate::{Aggregator, UnitLabel};
+pub use cache::ResultsCache;
 pub use compare::Compare;
 pub use render::{render, render_trend, tree_order, Format};
 pub use score::Scorer;
