@@ -3,6 +3,14 @@ use std::io::Write as _;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Every file kinerja creates holds answers, live links or keys: the database and SQLite's
+    // -wal and -shm (which take the database's mode), the outbox's .eml files, the key file,
+    // exports. Readable by their owner only (files 0600, folders 0700), whatever the shell's
+    // umask; files that exist keep their mode.
+    // SAFETY: umask only sets the process's file mode creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KINERJA_LOG")

@@ -145,3 +145,62 @@ fn invite_and_remind_need_the_public_url() {
         format!("1 reminders queued for campaign {campaign}")
     );
 }
+
+/// Issue 11, row 6: whatever the caller's umask, the database, its key, the outbox folder and
+/// its messages (which hold live links) are readable by their owner only.
+#[test]
+fn files_kinerja_creates_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kinerja"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("KINERJA_SMTP_URL")
+            .env_remove("KINERJA_MAIL_DIR")
+            .env_remove("KINERJA_SECRET_KEY")
+            .env_remove("KINERJA_SECRET_KEY_FILE")
+            .output()
+            .expect("run kinerja");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["demo"]);
+    let people = dir.path().join("people.csv");
+    std::fs::write(&people, "email,unit\nsiti@example.go.id,KW-ACEH\n").expect("write");
+    run(&[
+        "invite",
+        "--campaign",
+        "3",
+        "--public-url",
+        "https://survei.example.go.id",
+        &people.display().to_string(),
+    ]);
+    run(&["mail", "send"]);
+    // Closing a campaign reads the server key, creating it beside the database.
+    run(&["campaign", "close", "1"]);
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&dir.path().join("k.db")), 0o600);
+    assert_eq!(mode(&dir.path().join("k.db.key")), 0o600);
+    let outbox = dir.path().join("outbox");
+    assert_eq!(mode(&outbox), 0o700);
+    let messages: Vec<_> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(mode(&messages[0].path()), 0o600);
+}
