@@ -196,7 +196,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
         let _ = write!(
             report,
             "\n{}",
-            crate::results::render(&results, crate::results::Format::Table)
+            crate::results::render(&results, crate::results::TextFormat::Table)
         );
     }
     // The sentence a ministry publishes, from `kinerja results trend --template sfo --unit DJPB`.
@@ -204,7 +204,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
     let _ = write!(
         report,
         "\n{}",
-        crate::results::render_trend(&trend, crate::results::Format::Table)
+        crate::results::render_trend(&trend, crate::results::TextFormat::Table)
     );
     Ok(report)
 }

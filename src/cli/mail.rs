@@ -114,7 +114,7 @@ pub struct SummaryArgs {
     lang: Lang,
 }
 
-fn parse_lang(code: &str) -> Result<Lang, String> {
+pub(super) fn parse_lang(code: &str) -> Result<Lang, String> {
     Lang::parse(code).ok_or_else(|| format!("'{code}' is not a language: use id or en"))
 }
 

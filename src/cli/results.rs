@@ -1,12 +1,14 @@
 //! `kinerja results` and `kinerja results trend`.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use super::Console;
 use crate::db::{CampaignId, DbConn};
-use crate::results::{Compare, Format, RowFilter};
+use crate::domain::Lang;
+use crate::results::{Compare, Format, RowFilter, TextFormat};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -26,9 +28,16 @@ pub struct ResultsArgs {
     /// latest campaign of the same template created before this one.
     #[arg(long, value_name = "ID|none")]
     compare: Option<Compare>,
-    /// table: for people, two decimals, the tree indented; json and csv: full precision.
+    /// table: for people, two decimals, the tree indented; json, csv and xlsx: full
+    /// precision (xlsx is a workbook: it needs --output).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Write to this file (created readable by its owner only) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The workbook's language (sheet names, the About sheet): id or en.
+    #[arg(long, default_value = "id", value_parser = super::mail::parse_lang)]
+    lang: Lang,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,7 +58,7 @@ struct TrendArgs {
     #[arg(long, value_name = "N")]
     level: Option<u32>,
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: TextFormat,
 }
 
 pub fn run(conn: &mut DbConn, args: ResultsArgs, console: &mut Console) -> anyhow::Result<()> {
@@ -70,6 +79,10 @@ pub fn run(conn: &mut DbConn, args: ResultsArgs, console: &mut Console) -> anyho
     let campaign = args
         .campaign
         .ok_or_else(|| anyhow::anyhow!("--campaign ID is required"))?;
+    // Checked before the work: a workbook on a terminal is unreadable bytes.
+    if args.format == Format::Xlsx && args.output.is_none() {
+        anyhow::bail!("--format xlsx writes a workbook: give the file with --output FILE");
+    }
     let mut results = crate::results::compute(conn, campaign, args.compare.unwrap_or_default())?;
     crate::results::filter_rows(
         &mut results,
@@ -78,10 +91,34 @@ pub fn run(conn: &mut DbConn, args: ResultsArgs, console: &mut Console) -> anyho
             under: args.under,
         },
     )?;
-    write!(
-        console.out,
-        "{}",
-        crate::results::render(&results, args.format)
-    )?;
+    let bytes = crate::results::export(&results, args.format, args.lang)?;
+    match &args.output {
+        Some(path) => write_private(path, &bytes)
+            .map_err(|e| anyhow::anyhow!("--output {}: {e}", path.display()))?,
+        None => console.out.write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+/// Writes the file readable by its owner only (0600): results name units and, for small
+/// ones, figures that are not meant for everyone on the server. An existing file is replaced
+/// and made 0600 as well.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // Not a pipe or a device (`--output /dev/stdout`): those keep their own modes.
+    let regular = file.metadata()?.is_file();
+    #[cfg(unix)]
+    if regular {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    if regular {
+        file.sync_all()?;
+    }
     Ok(())
 }

@@ -32,7 +32,8 @@ impl Label {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
     Text(Cow<'a, str>),
-    Count(u64),
+    /// A count; `None` where the set it counts does not exist (a unit's own responses).
+    Count(Option<u64>),
     /// A unit without a rank (suppressed, or without a score).
     Rank(Option<u32>),
     Flag(bool),
@@ -47,13 +48,13 @@ pub enum Value<'a> {
     PValue(Option<f64>),
 }
 
-impl Value<'_> {
+impl<'a> Value<'a> {
     /// Published precision: two decimals, "-" for a figure that does not exist. Indonesian
     /// writes the decimal comma (3,85), English the point (3.85).
     pub fn for_people(&self, lang: Lang) -> String {
         match self {
             Value::Text(text) => text.to_string(),
-            Value::Count(n) => n.to_string(),
+            Value::Count(n) => n.map_or_else(|| "-".to_owned(), |n| n.to_string()),
             Value::Rank(rank) => rank.map_or_else(|| "-".to_owned(), |r| r.to_string()),
             Value::Flag(flag) => match (lang, flag) {
                 (Lang::Id, true) => "ya",
@@ -101,24 +102,67 @@ impl Value<'_> {
         }
     }
 
-    /// Full precision, empty for a figure that does not exist; an interval gives two cells.
-    fn for_csv(&self, cells: &mut Vec<String>) {
-        let full = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    /// The cells of a flat export (CSV, XLSX): an interval gives two.
+    fn into_cells(self, cells: &mut Vec<Cell<'a>>) {
+        let number = |x: Option<f64>| x.map_or(Cell::Empty, Cell::Number);
+        let integer = |x: Option<u64>| x.map_or(Cell::Empty, Cell::Integer);
         match self {
-            Value::Text(text) => cells.push(text.to_string()),
-            Value::Count(n) => cells.push(n.to_string()),
-            Value::Rank(rank) => cells.push(rank.map(|r| r.to_string()).unwrap_or_default()),
-            Value::Flag(flag) => cells.push(flag.to_string()),
-            Value::Number(x) | Value::Signed(x) | Value::PValue(x) => cells.push(full(*x)),
+            Value::Text(text) => cells.push(Cell::Text(text)),
+            Value::Count(n) => cells.push(integer(n)),
+            Value::Rank(rank) => cells.push(integer(rank.map(u64::from))),
+            Value::Flag(flag) => cells.push(Cell::Flag(flag)),
+            Value::Number(x) | Value::Signed(x) | Value::PValue(x) => cells.push(number(x)),
             Value::Ranks(ranks) => {
-                cells.push(ranks.map(|r| r[0].to_string()).unwrap_or_default());
-                cells.push(ranks.map(|r| r[1].to_string()).unwrap_or_default());
+                cells.push(integer(ranks.map(|r| u64::from(r[0]))));
+                cells.push(integer(ranks.map(|r| u64::from(r[1]))));
             }
             Value::Interval(ci) => {
-                cells.push(full(ci.map(|c| c[0])));
-                cells.push(full(ci.map(|c| c[1])));
+                cells.push(number(ci.map(|c| c[0])));
+                cells.push(number(ci.map(|c| c[1])));
             }
         }
+    }
+}
+
+/// One cell of a flat export, typed: the CSV writes it as text, the XLSX as a number, a
+/// boolean or a string.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    /// A count or a rank.
+    Integer(u64),
+    /// A figure, at full precision.
+    Number(f64),
+    Flag(bool),
+    /// A figure that does not exist or is withheld.
+    Empty,
+}
+
+impl Cell<'_> {
+    /// The CSV's text: numbers at full precision (Rust's shortest representation that reads
+    /// back as the same f64), text made safe for spreadsheets.
+    pub fn for_csv(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(text) => spreadsheet_text(text),
+            Cell::Integer(n) => Cow::Owned(n.to_string()),
+            Cell::Number(x) => Cow::Owned(x.to_string()),
+            Cell::Flag(flag) => Cow::Owned(flag.to_string()),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// A text cell as every CSV kinerja writes holds it: one that a spreadsheet would run as a
+/// formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
+/// which Excel and LibreOffice show as text and which a person reading the file recognises.
+/// Only text goes through here: numbers (a negative bound, a change) are written as they are.
+/// Unit names come from the organisation's CSV, which anyone who can edit that file controls;
+/// `=HYPERLINK(...)` or `=cmd|...` would otherwise run on an organizer's desk.
+pub fn spreadsheet_text(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -192,6 +236,8 @@ pub struct UnitColumn {
     /// People see it indented by the unit's depth below the shallowest unit of the table, so
     /// a table in tree order reads as the tree.
     pub indent: bool,
+    /// Also names the unit on each dimension's sheet of the XLSX.
+    pub identifies: bool,
 }
 
 /// A column repeated for every dimension (survey) or section (checklist), after the unit's.
@@ -216,6 +262,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -227,6 +274,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -235,6 +283,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -246,6 +295,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
         indent: true,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -254,6 +304,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
         indent: false,
+        identifies: true,
     },
     UnitColumn {
         label: None,
@@ -262,6 +313,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
         indent: false,
+        identifies: true,
     },
     UnitColumn {
         label: None,
@@ -270,22 +322,25 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
         indent: false,
+        identifies: true,
     },
     UnitColumn {
         label: None,
         csv: CsvHeader::One("level"),
-        value: |u| Value::Count(u64::from(u.level)),
+        value: |u| Value::Count(Some(u64::from(u.level))),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: true,
     },
     UnitColumn {
         label: Some(Label { id: "n", en: "n" }),
         csv: CsvHeader::One("n"),
-        value: |u| Value::Count(u.figures.n),
+        value: |u| Value::Count(Some(u.figures.n)),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -294,6 +349,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -308,6 +364,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Left,
         indent: false,
+        identifies: true,
     },
     UnitColumn {
         label: Some(Label {
@@ -319,6 +376,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Note,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -327,6 +385,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -338,14 +397,16 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
         csv: CsvHeader::One("own_n"),
-        value: |u| Value::Number(u.own.as_ref().map(|o| o.n as f64)),
+        value: |u| Value::Count(u.own.as_ref().map(|o| o.n)),
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -354,6 +415,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Shown,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: Some(Label {
@@ -365,6 +427,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: Some(Label { id: "p", en: "p" }),
@@ -373,6 +436,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -381,6 +445,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -389,6 +454,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
     UnitColumn {
         label: None,
@@ -397,6 +463,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
+        identifies: false,
     },
 ];
 
@@ -405,7 +472,7 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
     GroupColumn {
         label: None,
         csv: CsvHeader::One("n"),
-        value: |d| Value::Count(d.n),
+        value: |d| Value::Count(Some(d.n)),
     },
     GroupColumn {
         label: Some(Label { id: "", en: "" }),
@@ -430,7 +497,7 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
     GroupColumn {
         label: None,
         csv: CsvHeader::One("alpha_n"),
-        value: |d| Value::Count(d.alpha_n),
+        value: |d| Value::Count(Some(d.alpha_n)),
     },
 ];
 
@@ -507,39 +574,80 @@ pub fn people_table(units: &[&UnitResult], groups: &[GroupInfo], lang: Lang) -> 
     }
 }
 
-/// The CSV records, header first, at full precision.
-pub fn csv_records(units: &[&UnitResult], groups: &[GroupInfo]) -> Vec<Vec<String>> {
-    let mut header = Vec::new();
-    for column in UNIT_COLUMNS {
-        column.csv.push("", &mut header);
+/// Which of the unit's columns a flat export takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnitPart {
+    /// Every column with a CSV header: the CSV, the XLSX's ranking sheet.
+    All,
+    /// Those that name the unit (`identifies`): the XLSX's sheet of each dimension.
+    Identity,
+}
+
+impl UnitPart {
+    fn takes(self, column: &UnitColumn) -> bool {
+        column.csv != CsvHeader::None && (self == UnitPart::All || column.identifies)
     }
-    for group in groups {
-        for column in GROUP_COLUMNS {
-            column.csv.push(&format!("{}_", group.id), &mut header);
+}
+
+/// The flat headers of the unit's columns (as in the CSV).
+pub fn unit_headers(part: UnitPart) -> Vec<String> {
+    let mut headers = Vec::new();
+    for column in UNIT_COLUMNS.iter().filter(|c| part.takes(c)) {
+        column.csv.push("", &mut headers);
+    }
+    headers
+}
+
+/// A unit's cells under [`unit_headers`]. A suppressed unit's withheld columns are empty
+/// whatever its figures hold, as in the table.
+pub fn unit_cells(unit: &UnitResult, part: UnitPart) -> Vec<Cell<'_>> {
+    let mut cells = Vec::new();
+    for column in UNIT_COLUMNS.iter().filter(|c| part.takes(c)) {
+        if unit.figures.suppressed && column.suppressed != WhenSuppressed::Shown {
+            cells.extend(std::iter::repeat_n(Cell::Empty, column.csv.width()));
+        } else {
+            (column.value)(unit).into_cells(&mut cells);
         }
     }
-    let group_width: usize = GROUP_COLUMNS.iter().map(|c| c.csv.width()).sum();
+    cells
+}
+
+/// The flat headers of one group's columns, each after `prefix` (`"{id}_"` in the CSV).
+pub fn group_headers(prefix: &str) -> Vec<String> {
+    let mut headers = Vec::new();
+    for column in GROUP_COLUMNS {
+        column.csv.push(prefix, &mut headers);
+    }
+    headers
+}
+
+/// A unit's cells of its `g`th group under [`group_headers`]: all empty for a suppressed unit.
+pub fn group_cells(unit: &UnitResult, g: usize) -> Vec<Cell<'_>> {
+    match unit.figures.dimensions.get(g) {
+        Some(d) if !unit.figures.suppressed => {
+            let mut cells = Vec::new();
+            for column in GROUP_COLUMNS.iter().filter(|c| c.csv != CsvHeader::None) {
+                (column.value)(d).into_cells(&mut cells);
+            }
+            cells
+        }
+        _ => vec![Cell::Empty; GROUP_COLUMNS.iter().map(|c| c.csv.width()).sum()],
+    }
+}
+
+/// The CSV records, header first, at full precision, text safe for spreadsheets.
+pub fn csv_records(units: &[&UnitResult], groups: &[GroupInfo]) -> Vec<Vec<String>> {
+    let mut header = unit_headers(UnitPart::All);
+    for group in groups {
+        header.extend(group_headers(&format!("{}_", group.id)));
+    }
     let mut records = vec![header];
     for unit in units {
-        let mut record = Vec::with_capacity(records[0].len());
-        for column in UNIT_COLUMNS {
-            if column.csv != CsvHeader::None {
-                (column.value)(unit).for_csv(&mut record);
-            }
-        }
+        let mut cells = unit_cells(unit, UnitPart::All);
         for g in 0..groups.len() {
-            match unit.figures.dimensions.get(g) {
-                Some(d) => {
-                    for column in GROUP_COLUMNS {
-                        if column.csv != CsvHeader::None {
-                            (column.value)(d).for_csv(&mut record);
-                        }
-                    }
-                }
-                None => record.extend(std::iter::repeat_n(String::new(), group_width)),
-            }
+            cells.extend(group_cells(unit, g));
         }
-        records.push(record);
+        records.push(cells.iter().map(|c| c.for_csv().into_owned()).collect());
     }
     records
 }
@@ -559,10 +667,12 @@ mod tests {
         );
         assert_eq!(Value::Rank(None).for_people(Lang::En), "-");
         let mut cells = Vec::new();
-        Value::Interval(Some([3.6, 4.104])).for_csv(&mut cells);
-        Value::Rank(None).for_csv(&mut cells);
-        Value::Number(Some(0.1 + 0.2)).for_csv(&mut cells);
-        assert_eq!(cells, ["3.6", "4.104", "", "0.30000000000000004"]);
+        Value::Interval(Some([3.6, 4.104])).into_cells(&mut cells);
+        Value::Rank(None).into_cells(&mut cells);
+        Value::Number(Some(0.1 + 0.2)).into_cells(&mut cells);
+        Value::Number(Some(-0.25)).into_cells(&mut cells);
+        let csv: Vec<_> = cells.iter().map(|c| c.for_csv()).collect();
+        assert_eq!(csv, ["3.6", "4.104", "", "0.30000000000000004", "-0.25"]);
     }
 
     #[test]
@@ -582,5 +692,28 @@ mod tests {
         assert_eq!(header.len(), 23 + 7);
         assert_eq!(header[28], "clarity_alpha");
         assert_eq!(header[29], "clarity_alpha_n");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_gets_a_quote_and_numbers_never_do() {
+        for hostile in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\tname",
+            "\rname",
+        ] {
+            assert_eq!(spreadsheet_text(hostile), format!("'{hostile}"));
+            assert_eq!(
+                Cell::Text(Cow::Borrowed(hostile)).for_csv(),
+                format!("'{hostile}")
+            );
+        }
+        for plain in ["Unit A", "KPPN Biak", "a=b", " =x", "'quoted", "", "2026"] {
+            assert_eq!(spreadsheet_text(plain), plain);
+        }
+        assert_eq!(Cell::Number(-1.5).for_csv(), "-1.5");
+        assert_eq!(Cell::Number(-0.000_1).for_csv(), "-0.0001");
     }
 }

@@ -1,4 +1,5 @@
-//! Campaign results: stored responses -> per-unit statistics -> ranking -> table, JSON or CSV.
+//! Campaign results: stored responses -> per-unit statistics -> ranking -> table, JSON, CSV or
+//! XLSX.
 
 pub mod aggregate;
 pub mod cache;
@@ -8,6 +9,7 @@ pub mod render;
 pub mod score;
 pub mod tree;
 pub mod trend;
+pub mod xlsx;
 
 use crate::db::{CampaignId, UnitId};
 use serde::Serialize;
@@ -15,9 +17,10 @@ use serde::Serialize;
 pub use aggregate::{Aggregator, UnitLabel};
 pub use cache::ResultsCache;
 pub use compare::Compare;
-pub use render::{render, render_trend, tree_order, Format};
+pub use render::{export, render, render_trend, tree_order, Format, TextFormat};
 pub use score::Scorer;
 pub use tree::{Change, DimensionResult, Figures, Suppression, UnitResult};
+pub use xlsx::{xlsx, XlsxError};
 
 use crate::db::{self, DbConn};
 use crate::template::{Localized, Template};

@@ -1,31 +1,67 @@
 //! Presenting results: a table for people (published precision, two decimals), JSON with full
-//! precision for programs, CSV for spreadsheets (full precision). Which columns the table and
-//! the CSV have, and how each number is written, is `columns`.
+//! precision for programs, CSV and XLSX for spreadsheets (full precision). Which columns the
+//! table, the CSV and the XLSX have, and how each number is written, is `columns`.
 
 use std::fmt::Write as _;
 
-use super::columns::{csv_records, people_table, two_decimals, Align};
+use super::columns::{csv_records, people_table, spreadsheet_text, two_decimals, Align};
 use super::trend::Trend;
 use super::{CampaignResults, UnitResult};
 use crate::template::Lang;
 
+/// The formats of `kinerja results`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Csv,
+    /// A workbook: binary, so it goes to a file.
+    Xlsx,
 }
 
-pub fn render(results: &CampaignResults, format: Format) -> String {
+/// The formats that are text (the series of `results trend` has no workbook).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    /// The same format as text, if it is one.
+    pub fn text(self) -> Option<TextFormat> {
+        match self {
+            Format::Table => Some(TextFormat::Table),
+            Format::Json => Some(TextFormat::Json),
+            Format::Csv => Some(TextFormat::Csv),
+            Format::Xlsx => None,
+        }
+    }
+}
+
+/// The results as a file's bytes: text formats in UTF-8; `lang` names the XLSX's sheets and
+/// words its "About" sheet (the other formats have one language each).
+pub fn export(
+    results: &CampaignResults,
+    format: Format,
+    lang: Lang,
+) -> Result<Vec<u8>, super::xlsx::XlsxError> {
+    match format.text() {
+        Some(text) => Ok(render(results, text).into_bytes()),
+        None => super::xlsx::xlsx(results, lang),
+    }
+}
+
+pub fn render(results: &CampaignResults, format: TextFormat) -> String {
     match format {
-        Format::Table => table(results),
-        Format::Json => {
+        TextFormat::Table => table(results),
+        TextFormat::Json => {
             let mut text = serde_json::to_string_pretty(results)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             text.push('\n');
             text
         }
-        Format::Csv => csv(results),
+        TextFormat::Csv => csv(results),
     }
 }
 
@@ -174,15 +210,15 @@ pub fn tree_order(units: &[UnitResult]) -> Vec<&UnitResult> {
 }
 
 /// A unit's series over the periods, as a table, JSON or CSV.
-pub fn render_trend(trend: &Trend, format: Format) -> String {
+pub fn render_trend(trend: &Trend, format: TextFormat) -> String {
     match format {
-        Format::Json => {
+        TextFormat::Json => {
             let mut text = serde_json::to_string_pretty(trend)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             text.push('\n');
             text
         }
-        Format::Csv => {
+        TextFormat::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
             let _ = writer.write_record([
                 "campaign",
@@ -201,9 +237,9 @@ pub fn render_trend(trend: &Trend, format: Format) -> String {
             for row in &trend.rows {
                 let _ = writer.write_record([
                     row.campaign.to_string(),
-                    row.period.clone(),
-                    row.code.clone(),
-                    row.name.clone(),
+                    spreadsheet_text(&row.period).into_owned(),
+                    spreadsheet_text(&row.code).into_owned(),
+                    spreadsheet_text(&row.name).into_owned(),
                     row.level.to_string(),
                     row.n.to_string(),
                     row.suppressed.to_string(),
@@ -218,7 +254,7 @@ pub fn render_trend(trend: &Trend, format: Format) -> String {
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default()
         }
-        Format::Table => trend_table(trend),
+        TextFormat::Table => trend_table(trend),
     }
 }
 
