@@ -166,6 +166,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
                 id,
                 "demo-sfo.csv",
                 csv.as_bytes(),
+                false,
             )?;
             let _ = writeln!(
                 report,
@@ -185,6 +186,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<String> {
             review_id,
             "demo-reviu.csv",
             simulation.review.as_bytes(),
+            false,
         )?;
         let _ = writeln!(
             report,

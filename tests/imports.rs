@@ -205,6 +205,56 @@ fn responses_are_stored_compactly_with_the_day_only() {
     assert_eq!(rows[0].1, chrono::Utc::now().date_naive());
 }
 
+/// Issue 11, row 10: the same file imported twice (say after a kill right after the commit)
+/// would double its answers silently.
+#[test]
+fn the_same_response_file_twice_is_refused_unless_allowed() {
+    let db = TestDb::new();
+    let campaign = db.campaign(UNITS, CLIMATE, &[]).to_string();
+    let file = db.write("a.csv", &format!("{HEADER}\nA,5,4,2,5,\nB,1,3,5,2,4\n"));
+    let path = file.display().to_string();
+    db.ok(&["responses", "import", "--campaign", &campaign, &path]);
+    // The same bytes under another name are the same file.
+    let copy = db.write("copy.csv", &format!("{HEADER}\nA,5,4,2,5,\nB,1,3,5,2,4\n"));
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        &copy.display().to_string(),
+    ]);
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(
+        err.contains(&format!("copy.csv: this file (SHA-256 "))
+            && err.contains(&format!(
+                "was already imported into campaign {campaign} on {today} "
+            ))
+            && err.contains("--allow-duplicate"),
+        "{err}"
+    );
+    assert_eq!(db.count("responses"), 2, "nothing stored");
+    // A different file goes in; so does the same one when asked for.
+    let other = db.write("b.csv", &format!("{HEADER}\nC,3,3,3,3,3\n"));
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        &other.display().to_string(),
+    ]);
+    let out = db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        "--allow-duplicate",
+        &path,
+    ]);
+    assert!(out.contains("2 responses stored"), "{out}");
+    assert_eq!(db.count("responses"), 5);
+    assert_eq!(db.count("response_imports"), 3);
+}
+
 #[test]
 fn a_bad_response_file_names_line_column_and_reason_and_stores_nothing() {
     let db = TestDb::new();

@@ -183,8 +183,14 @@ pub fn list_units(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()
 
 #[derive(Debug, Args)]
 pub struct ResponsesImportArgs {
+    /// The campaign the answers belong to.
     #[arg(long)]
     campaign: CampaignId,
+    /// Import the file even if the same file (by SHA-256) was imported into this campaign
+    /// before: its answers are then counted twice.
+    #[arg(long)]
+    allow_duplicate: bool,
+    /// CSV with header unit,<item id>...
     file: PathBuf,
 }
 
@@ -200,6 +206,7 @@ pub fn import_responses(
         campaign,
         &path.display().to_string(),
         reader,
+        args.allow_duplicate,
     )?;
     writeln!(
         console.out,

@@ -150,3 +150,38 @@ pub fn record_review(
     }
     Ok(())
 }
+
+/// When a file with this SHA-256 was last imported into the campaign, if ever.
+pub fn imported_at(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    file_sha256: &str,
+) -> Result<Option<chrono::NaiveDateTime>, DbError> {
+    use super::schema::response_imports as imports;
+    Ok(imports::table
+        .filter(imports::campaign_id.eq(campaign_id))
+        .filter(imports::file_sha256.eq(file_sha256))
+        .select(diesel::dsl::max(imports::imported_at))
+        .first::<Option<chrono::NaiveDateTime>>(conn)?)
+}
+
+/// Records an imported file (call in the transaction that stores its responses).
+pub fn record_import(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    file_sha256: &str,
+    file_name: &str,
+    responses: usize,
+) -> Result<(), DbError> {
+    use super::schema::response_imports as imports;
+    diesel::insert_into(imports::table)
+        .values((
+            imports::campaign_id.eq(campaign_id),
+            imports::file_sha256.eq(file_sha256),
+            imports::file_name.eq(file_name),
+            imports::responses.eq(i64::try_from(responses).unwrap_or(i64::MAX)),
+            imports::imported_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -147,6 +147,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    response_imports (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        file_sha256 -> Text,
+        file_name -> Text,
+        responses -> BigInt,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(campaigns -> templates (template_id));
 diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
@@ -170,4 +181,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_key,
     campaign_keys,
     pending_answers,
+    response_imports,
 );

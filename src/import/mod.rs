@@ -8,6 +8,7 @@ pub mod units;
 use crate::db::{CampaignId, UnitId};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::io::Read;
 
 /// How many problems are listed before the rest are only counted: enough to fix a file, not
 /// a million lines of noise.
@@ -224,10 +225,55 @@ fn csv_issue(issues: &mut InputIssues, error: &csv::Error) {
 pub enum ImportError {
     #[error("{0}")]
     Input(InputIssues),
+    #[error(
+        "{file}: this file (SHA-256 {sha256_prefix}…) was already imported into campaign {campaign} on {at} UTC; importing it again would count its answers twice (--allow-duplicate if that is really wanted)"
+    )]
+    AlreadyImported {
+        file: String,
+        campaign: CampaignId,
+        sha256_prefix: String,
+        at: String,
+    },
     #[error(transparent)]
     Campaign(#[from] crate::campaign::CampaignError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+}
+
+/// A reader that hashes what passes through it: the file is read once, for both the import
+/// and its SHA-256.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hasher: sha2::Sha256::default(),
+        }
+    }
+
+    /// Reads what is left (the CSV reader may stop early), then gives the hex digest.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        use sha2::Digest;
+        Ok(self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.hasher, &buf[..read]);
+        Ok(read)
+    }
 }
 
 impl From<InputIssues> for ImportError {

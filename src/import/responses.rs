@@ -139,25 +139,40 @@ fn map_columns(
 }
 
 /// Imports a response file into an open campaign, in one transaction: every line is stored, or
-/// none when any line is wrong. Returns the number of responses stored.
+/// none when any line is wrong. A file whose SHA-256 was already imported into the campaign is
+/// refused unless `allow_duplicate`. Returns the number of responses stored.
 pub fn import_responses(
     conn: &mut crate::db::DbConn,
     campaign_id: CampaignId,
     file: &str,
     reader: impl Read,
+    allow_duplicate: bool,
 ) -> Result<usize, super::ImportError> {
     let (_, template) = crate::campaign::accepting_responses(conn, campaign_id)?;
     let directory = UnitDirectory::load(conn, campaign_id)?;
-    let rows = read_responses_csv(file, reader, &template, &directory)?;
+    let mut hashing = super::HashingReader::new(reader);
+    let rows = read_responses_csv(file, &mut hashing, &template, &directory)?;
+    let sha256 = hashing.finish().map_err(|e| {
+        let mut issues = super::InputIssues::new(file);
+        issues.add(0, None, format!("cannot be read: {e}"));
+        issues
+    })?;
     let today = chrono::Utc::now().date_naive();
     crate::db::write_tx(conn, |conn| {
         // The campaign may have been closed while the file was being read.
         crate::campaign::accepting_responses(conn, campaign_id)?;
-        Ok(crate::db::responses::insert_all(
-            conn,
-            campaign_id,
-            today,
-            &rows,
-        )?)
+        if !allow_duplicate {
+            if let Some(at) = crate::db::responses::imported_at(conn, campaign_id, &sha256)? {
+                return Err(super::ImportError::AlreadyImported {
+                    file: file.to_owned(),
+                    campaign: campaign_id,
+                    sha256_prefix: sha256[..12].to_owned(),
+                    at: at.format("%Y-%m-%d %H:%M").to_string(),
+                });
+            }
+        }
+        let stored = crate::db::responses::insert_all(conn, campaign_id, today, &rows)?;
+        crate::db::responses::record_import(conn, campaign_id, &sha256, file, stored)?;
+        Ok(stored)
     })
 }
