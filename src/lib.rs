@@ -5,6 +5,8 @@
 //! stored (`db`), aggregated with pure statistics (`results`, `stats`) and presented
 //! (`results::render`, `cli`).
 
+pub mod access;
+pub mod audit;
 pub mod campaign;
 pub mod cli;
 pub mod db;

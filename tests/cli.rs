@@ -36,7 +36,7 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
     db.ok(&["demo"]);
     let people = db.write("people.csv", "email,unit\nani@example.go.id,KW-ACEH\n");
     let people = people.display().to_string();
-    let commands: [&[&str]; 12] = [
+    let commands: [&[&str]; 15] = [
         &["units", "list"],
         &["template", "list"],
         &["template", "validate", SFO],
@@ -48,6 +48,9 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
         &["results", "--campaign", "1", "--format", "json"],
         &["mail", "status"],
         &["migrate"],
+        &["organizer", "list"],
+        &["token", "list"],
+        &["audit"],
         &[
             "invite",
             "--campaign",

@@ -225,7 +225,7 @@ fn the_same_response_file_twice_is_refused_unless_allowed() {
     ]);
     let today = chrono::Utc::now().date_naive().to_string();
     assert!(
-        err.contains(&format!("copy.csv: this file (SHA-256 "))
+        err.contains("copy.csv: this file (SHA-256 ")
             && err.contains(&format!(
                 "was already imported into campaign {campaign} on {today} "
             ))

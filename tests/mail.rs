@@ -1002,6 +1002,38 @@ mod snapshots {
         }
     }
 
+    #[test]
+    fn password_links() {
+        let expires_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(9, 30, 0))
+            .expect("date");
+        for lang in LANGS {
+            let mail = messages::PasswordSetupMail {
+                lang,
+                name: Some("Ani <Rahayu>"),
+                email: "ani@example.go.id",
+                role: kinerja::db::Role::Viewer,
+                scope: Some("KW-ACEH"),
+                link: "https://survei.example.go.id/console/password/q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c",
+                expires_at,
+            };
+            let content = messages::password_setup(&mail).expect("renders");
+            insta::assert_snapshot!(format!("password_setup_{}", lang.code()), shown(&content));
+            // An admin without a name or scope.
+            let admin = messages::PasswordSetupMail {
+                name: None,
+                role: kinerja::db::Role::Admin,
+                scope: None,
+                ..mail
+            };
+            let content = messages::password_setup(&admin).expect("renders");
+            insta::assert_snapshot!(
+                format!("password_setup_admin_{}", lang.code()),
+                shown(&content)
+            );
+        }
+    }
+
     fn dimension(id: &str, mean: Option<f64>) -> DimensionResult {
         DimensionResult {
             id: id.to_owned(),

@@ -39,18 +39,24 @@ impl PublicUrlArg {
                  every link it makes starts with it"
             );
         };
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .map(|rest| rest.split('/').next().unwrap_or(rest));
-        let plain = !url.contains(['?', '#']) && !url.chars().any(char::is_whitespace);
-        match host {
-            Some(host) if !host.is_empty() && plain => Ok(url.trim_end_matches('/').to_owned()),
-            _ => bail!(
-                "--public-url '{url}' is not a web address: give http(s)://HOST[:PORT][/PATH] \
-                 without query or fragment, e.g. https://survei.example.go.id"
-            ),
-        }
+        parse_public_url(url)
+    }
+}
+
+/// Checks a public address (http(s)://HOST[:PORT][/PATH], no query or fragment) and returns it
+/// without a trailing slash; shared by every command that makes links.
+pub(super) fn parse_public_url(url: &str) -> anyhow::Result<String> {
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .map(|rest| rest.split('/').next().unwrap_or(rest));
+    let plain = !url.contains(['?', '#']) && !url.chars().any(char::is_whitespace);
+    match host {
+        Some(host) if !host.is_empty() && plain => Ok(url.trim_end_matches('/').to_owned()),
+        _ => bail!(
+            "--public-url '{url}' is not a web address: give http(s)://HOST[:PORT][/PATH] \
+             without query or fragment, e.g. https://survei.example.go.id"
+        ),
     }
 }
 

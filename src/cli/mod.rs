@@ -8,6 +8,7 @@ mod campaign;
 mod data;
 mod links;
 mod mail;
+mod organizer;
 mod output;
 mod results;
 mod serve;
@@ -75,6 +76,14 @@ pub enum Command {
     Demo,
     /// Run the respondent web service.
     Serve(serve::ServeArgs),
+    /// Add, list and remove organizers (console and API accounts) and set their passwords.
+    #[command(subcommand)]
+    Organizer(OrganizerCommand),
+    /// Create, list and revoke organizers' API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the log of organizers' actions, oldest first.
+    Audit(organizer::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +135,29 @@ pub enum MailCommand {
 pub enum SummaryCommand {
     /// Queue the ranking for organizers and, with --unit-heads, each unit's page for its head.
     Send(mail::SummaryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganizerCommand {
+    /// Add an organizer; without --password-stdin, email them a one-time link (24 hours) to
+    /// set a password.
+    Add(organizer::AddArgs),
+    /// Every organizer: email, name, role, scope, whether a password is set, API tokens.
+    List,
+    /// Remove an organizer with their API tokens and sessions.
+    Remove(organizer::EmailArgs),
+    /// Set an organizer's password, read from standard input; ends their sessions.
+    Password(organizer::EmailArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token acting for an organizer; prints it once, alone on the last line.
+    Create(organizer::TokenCreateArgs),
+    /// Every token's name, organizer and creation time (never the token).
+    List,
+    /// Revoke a token by name; it stops working at once.
+    Revoke(organizer::TokenRevokeArgs),
 }
 
 /// Runs one command, printing to the process's standard output and error.
@@ -212,6 +244,28 @@ fn dispatch(command: Command, database: &Database, console: &mut Console) -> any
             Ok(())
         }
         Command::Serve(args) => serve::run(&database.url()?, args, console),
+        Command::Organizer(OrganizerCommand::Add(args)) => {
+            organizer::add(&mut database.connect()?, args, console)
+        }
+        Command::Organizer(OrganizerCommand::List) => {
+            organizer::list(&mut database.connect()?, console)
+        }
+        Command::Organizer(OrganizerCommand::Remove(args)) => {
+            organizer::remove(&mut database.connect()?, args, console)
+        }
+        Command::Organizer(OrganizerCommand::Password(args)) => {
+            organizer::password(&mut database.connect()?, args, console)
+        }
+        Command::Token(TokenCommand::Create(args)) => {
+            organizer::create_token(&mut database.connect()?, args, console)
+        }
+        Command::Token(TokenCommand::List) => {
+            organizer::list_tokens(&mut database.connect()?, console)
+        }
+        Command::Token(TokenCommand::Revoke(args)) => {
+            organizer::revoke_token(&mut database.connect()?, args, console)
+        }
+        Command::Audit(args) => organizer::audit(&mut database.connect()?, args, console),
     }
 }
 

@@ -3,15 +3,19 @@
 //! Queries are written once against [`DbConn`]; where the two backends need different paths
 //! (bulk insert and streaming reads of responses) the repository matches on the variant.
 
+pub mod audit;
 pub mod campaigns;
 pub mod group;
 pub mod invitations;
+pub mod organizers;
 pub mod outbox;
 pub mod pending;
 pub mod pool;
 pub mod responses;
 pub mod schema;
+pub mod sessions;
 pub mod templates;
+pub mod tokens;
 pub mod types;
 pub mod units;
 
@@ -19,8 +23,8 @@ use std::fmt;
 
 pub use pool::{ping, Access, Backend, Pool, PooledConn};
 pub use types::{
-    CampaignId, CampaignStatus, InvitationId, InvitationState, MessageId, OutboxStatus, ResponseId,
-    TemplateId, UnitId,
+    ApiTokenId, AuditId, CampaignId, CampaignStatus, InvitationId, InvitationState, MessageId,
+    OrganizerId, OutboxStatus, ResponseId, Role, TemplateId, UnitId,
 };
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -119,6 +119,18 @@ pub fn enqueue_many(conn: &mut DbConn, messages: &[NewMessage]) -> Result<usize,
     Ok(queued)
 }
 
+/// Deletes the still-queued messages of one kind to one recipient (what they said no longer
+/// holds); how many.
+pub fn cancel_queued(conn: &mut DbConn, kind: &str, recipient: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        outbox::table
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::recipient.eq(recipient))
+            .filter(outbox::status.eq(OutboxStatus::Queued)),
+    )
+    .execute(conn)?)
+}
+
 /// Claims up to `limit` queued messages due by `due_by` with an id above `after` (a pass
 /// moves forward, so it tries each message at most once), for `lease`: no other sender
 /// (thread, process or instance) gets them until the lease runs out. PostgreSQL skips rows

@@ -158,6 +158,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organizers (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        scope_unit_code -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        organizer_id -> BigInt,
+        name -> Text,
+        token_sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_sha256) {
+        id_sha256 -> Text,
+        organizer_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_setups (token_sha256) {
+        token_sha256 -> Text,
+        organizer_id -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        object -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(campaigns -> templates (template_id));
 diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
@@ -165,6 +216,9 @@ diesel::joinable!(responses -> campaigns (campaign_id));
 diesel::joinable!(invitations -> campaigns (campaign_id));
 diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(drafts -> invitations (invitation_id));
+diesel::joinable!(api_tokens -> organizers (organizer_id));
+diesel::joinable!(sessions -> organizers (organizer_id));
+diesel::joinable!(password_setups -> organizers (organizer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     templates,
@@ -182,4 +236,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_keys,
     pending_answers,
     response_imports,
+    organizers,
+    api_tokens,
+    sessions,
+    password_setups,
+    audit_log,
 );

@@ -82,6 +82,18 @@ id_type!(
     /// A message in the outbox.
     MessageId
 );
+id_type!(
+    /// An organizer's account (console and API).
+    OrganizerId
+);
+id_type!(
+    /// An API token of an organizer.
+    ApiTokenId
+);
+id_type!(
+    /// A line of the audit log.
+    AuditId
+);
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -164,6 +176,15 @@ text_enum!(
         Queued => "queued",
         Sent => "sent",
         Failed => "failed",
+    }
+);
+
+text_enum!(
+    /// What an organizer may do: `admin` reads and changes, `viewer` only reads
+    /// (`crate::access` adds `can_write`).
+    Role, "organizer role" {
+        Admin => "admin",
+        Viewer => "viewer",
     }
 );
 

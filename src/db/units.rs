@@ -106,3 +106,11 @@ pub fn upsert_all(conn: &mut DbConn, specs: &[UnitSpec]) -> Result<UpsertCounts,
     }
     Ok(counts)
 }
+
+/// Whether a unit with this code exists.
+pub fn exists(conn: &mut DbConn, code: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        units::table.filter(units::code.eq(code)),
+    ))
+    .get_result(conn)?)
+}

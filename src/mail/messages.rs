@@ -384,3 +384,59 @@ pub fn unit_page(
         subject,
     })
 }
+
+/// What a new organizer's password link says.
+pub struct PasswordSetupMail<'a> {
+    pub lang: Lang,
+    pub name: Option<&'a str>,
+    pub email: &'a str,
+    pub role: crate::db::Role,
+    /// The unit code of the organizer's scope, if any.
+    pub scope: Option<&'a str>,
+    pub link: &'a str,
+    /// UTC; the link stops working then.
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+impl PasswordSetupMail<'_> {
+    fn admin(&self) -> bool {
+        self.role.can_write()
+    }
+
+    fn expires(&self) -> String {
+        format!("{} UTC", self.expires_at.format("%Y-%m-%d %H:%M"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/password_setup/subject.txt")]
+struct PasswordSetupSubject<'a> {
+    mail: &'a PasswordSetupMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_setup/body.txt")]
+struct PasswordSetupText<'a> {
+    mail: &'a PasswordSetupMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_setup/body.html")]
+struct PasswordSetupHtml<'a> {
+    mail: &'a PasswordSetupMail<'a>,
+    subject: &'a str,
+}
+
+/// A new organizer's one-time link to set their password.
+pub fn password_setup(mail: &PasswordSetupMail) -> Result<Content, MailError> {
+    let subject = one_line(PasswordSetupSubject { mail }.render()?);
+    Ok(Content {
+        text: PasswordSetupText { mail }.render()?,
+        html: PasswordSetupHtml {
+            mail,
+            subject: &subject,
+        }
+        .render()?,
+        subject,
+    })
+}

@@ -49,6 +49,8 @@ pub enum MessageKind {
     Invitation,
     Reminder,
     Summary,
+    /// A new organizer's one-time link to set a password.
+    PasswordSetup,
 }
 
 impl MessageKind {
@@ -57,6 +59,7 @@ impl MessageKind {
             MessageKind::Invitation => "invitation",
             MessageKind::Reminder => "reminder",
             MessageKind::Summary => "summary",
+            MessageKind::PasswordSetup => "password_setup",
         }
     }
 }

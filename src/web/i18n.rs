@@ -147,3 +147,47 @@ pub fn texts(lang: Lang) -> &'static Texts {
         Lang::En => &EN,
     }
 }
+
+/// The texts of the page behind an organizer's one-time password link.
+pub struct PasswordTexts {
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub new_password: &'static str,
+    pub repeat: &'static str,
+    pub submit: &'static str,
+    pub too_short: &'static str,
+    pub differ: &'static str,
+    pub unknown_heading: &'static str,
+    pub unknown_text: &'static str,
+}
+
+const PASSWORD_ID: PasswordTexts = PasswordTexts {
+    heading: "Buat kata sandi",
+    intro: "Buat kata sandi untuk akun pengelola Kinerja Anda. Tautan ini hanya dapat dipakai sekali.",
+    new_password: "Kata sandi baru (paling sedikit 10 karakter)",
+    repeat: "Ulangi kata sandi",
+    submit: "Simpan kata sandi",
+    too_short: "Kata sandi paling sedikit 10 karakter.",
+    differ: "Kedua kata sandi tidak sama.",
+    unknown_heading: "Tautan tidak berlaku",
+    unknown_text: "Tautan ini tidak dikenal, sudah dipakai, atau sudah kedaluwarsa (tautan berlaku 24 jam). Mintalah tautan baru kepada admin Kinerja.",
+};
+
+const PASSWORD_EN: PasswordTexts = PasswordTexts {
+    heading: "Set your password",
+    intro: "Set the password of your Kinerja organizer account. This link works once.",
+    new_password: "New password (at least 10 characters)",
+    repeat: "Repeat the password",
+    submit: "Save the password",
+    too_short: "The password must be at least 10 characters.",
+    differ: "The two passwords differ.",
+    unknown_heading: "This link does not work",
+    unknown_text: "This link is unknown, already used or expired (links work for 24 hours). Ask a Kinerja administrator for a new one.",
+};
+
+pub fn password_texts(lang: Lang) -> &'static PasswordTexts {
+    match lang {
+        Lang::Id => &PASSWORD_ID,
+        Lang::En => &PASSWORD_EN,
+    }
+}

@@ -211,3 +211,32 @@ pub fn message(
     .render()
     .unwrap_or_else(|e| format!("template error: {e}"))
 }
+
+#[derive(askama::Template)]
+#[template(path = "console_password.html")]
+pub struct PasswordPage<'a> {
+    pub t: &'a Texts,
+    pub p: &'a super::i18n::PasswordTexts,
+    pub email: &'a str,
+    pub token: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The form behind a password link; `error` says what was wrong with the last attempt.
+pub fn password_form(
+    t: &Texts,
+    p: &super::i18n::PasswordTexts,
+    email: &str,
+    token: &str,
+    error: Option<&str>,
+) -> String {
+    PasswordPage {
+        t,
+        p,
+        email,
+        token,
+        error,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("template error: {e}"))
+}

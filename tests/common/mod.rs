@@ -119,6 +119,31 @@ impl TestDb {
             .expect("run kinerja")
     }
 
+    /// Runs kinerja with `input` on its standard input (a password, say).
+    pub fn kinerja_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kinerja"))
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("KINERJA_SMTP_URL")
+            .env_remove("KINERJA_MAIL_DIR")
+            .env_remove("KINERJA_PUBLIC_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run kinerja");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.as_bytes())
+                .expect("write standard input");
+        }
+        child.wait_with_output().expect("run kinerja")
+    }
+
     /// Like `ok`, with extra environment variables.
     pub fn ok_with(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = self.kinerja_with(args, env);

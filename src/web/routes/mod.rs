@@ -1,12 +1,13 @@
 //! The route table, one module per audience; each registers its own routes. Also what every
 //! audience shares: the health check and the stylesheet.
 
+pub mod console_password;
 pub mod respondent;
 
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::state::AppState;
 
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/static/kinerja.css", web::get().to(stylesheet));
     respondent::configure(cfg);
+    console_password::configure(cfg);
 }
 
 /// 200 while the database answers, 503 otherwise (for load balancers and monitoring).
@@ -32,4 +34,31 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../../static/kinerja.css"))
+}
+
+/// A cross-site form post. On pages whose URL holds a secret token (a respondent's link, a
+/// password link) the token already acts as the anti-forgery secret (another site cannot know
+/// it); this also refuses posts a browser marks as coming from elsewhere. No session is
+/// involved, so a form left open for hours still submits.
+pub(super) fn is_cross_site(req: &HttpRequest, state: &AppState) -> bool {
+    let fetch_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return true;
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    match origin {
+        // Browsers send "null" under Referrer-Policy: no-referrer.
+        None | Some("null") => false,
+        Some(origin) => {
+            let info = req.connection_info();
+            let own = format!("{}://{}", info.scheme(), info.host());
+            origin != own && origin != state.public_origin
+        }
+    }
 }

@@ -16,6 +16,8 @@ use crate::web::middleware::{no_store, respondent_guard};
 use crate::web::pages;
 use crate::web::state::{blocking, AppState, WebError};
 
+use super::is_cross_site;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/thanks", web::get().to(thanks)).service(
         web::scope("/r")
@@ -61,32 +63,6 @@ async fn show_form(
             html(StatusCode::OK, page)
         }
         Err(error) => link_error_page(&req, &state, error, None),
-    }
-}
-
-/// A cross-site form post. The link token in the URL already acts as the anti-forgery secret
-/// (another site cannot know it); this also refuses posts a browser marks as coming from
-/// elsewhere. No session is involved, so a form left open for hours still submits.
-fn is_cross_site(req: &HttpRequest, state: &AppState) -> bool {
-    let fetch_site = req
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site" | "same-site")) {
-        return true;
-    }
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    match origin {
-        // Browsers send "null" under Referrer-Policy: no-referrer.
-        None | Some("null") => false,
-        Some(origin) => {
-            let info = req.connection_info();
-            let own = format!("{}://{}", info.scheme(), info.host());
-            origin != own && origin != state.public_origin
-        }
     }
 }
 
