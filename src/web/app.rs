@@ -73,7 +73,9 @@ pub async fn serve(
         blank_forms: Default::default(),
         limiter: RateLimiter::new(config.limits),
         public_origin: origin_of(&config.public_url),
+        public_url: config.public_url.trim_end_matches('/').to_owned(),
         trust_proxy: config.trust_proxy,
+        results: Arc::new(crate::results::ResultsCache::new()),
     });
     let server = HttpServer::new(move || {
         // The last `wrap` runs first: the request log sees every response, headers included.

@@ -21,7 +21,11 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// scheme://host[:port] of `--public-url`, an Origin that is not cross-site.
     pub public_origin: String,
+    /// `--public-url` as given, for links in pages and emails.
+    pub public_url: String,
     pub trust_proxy: bool,
+    /// Computed results per campaign, for the console and the API (see results::cache).
+    pub results: Arc<crate::results::ResultsCache>,
 }
 
 impl AppState {
