@@ -511,3 +511,93 @@ fn instances_starting_together_migrate_one_database_once() {
     }
     assert_eq!(db.count("campaigns"), 0);
 }
+
+/// Issue 11, row 11: organizer files are bounded, NUL is refused with its line and column,
+/// and a value quoted back in an error is cut to 80 characters.
+#[test]
+fn oversized_and_nul_values_are_refused_with_line_column_and_a_short_quote() {
+    let db = TestDb::new();
+    let long_name = "N".repeat(201);
+    let huge = "x".repeat(20 * 1024);
+    let units = db.write(
+        "units.csv",
+        &format!("code,name,parent_code\nROOT,Root,\nA,{long_name},ROOT\nB,Bad\0Name,ROOT\nC,{huge},ROOT\n"),
+    );
+    let err = db.fails(&["units", "import", &units.display().to_string()]);
+    assert!(
+        err.contains("units.csv: line 3, column 'name': is 201 characters long; at most 200"),
+        "{err}"
+    );
+    assert!(
+        err.contains("units.csv: line 4, column 'name': contains a NUL character"),
+        "{err}"
+    );
+    assert!(
+        err.contains("units.csv: line 5, column 'name': is 20 KB long; a cell holds at most 10 KB"),
+        "{err}"
+    );
+    assert!(
+        err.len() < 1000,
+        "the 20 KB cell is not echoed: {} bytes",
+        err.len()
+    );
+    assert_eq!(db.count("units"), 0, "nothing stored");
+
+    let campaign = db.campaign(UNITS, CLIMATE, &[]).to_string();
+    let code = "Z".repeat(5000);
+    let answers = db.write("answers.csv", &format!("{HEADER}\n{code},5,4,2,5,\n"));
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        &answers.display().to_string(),
+    ]);
+    let quoted = format!("unknown unit '{}…'", "Z".repeat(80));
+    assert!(err.contains(&quoted), "{err}");
+    assert!(err.len() < 1000, "{} bytes", err.len());
+    let answers = db.write("nul.csv", &format!("{HEADER}\nA,5,4\u{0},2,5,\n"));
+    let err = db.fails(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign,
+        &answers.display().to_string(),
+    ]);
+    assert!(
+        err.contains("nul.csv: line 2, column 'clarity-role': contains a NUL character"),
+        "{err}"
+    );
+    assert_eq!(db.count("responses"), 0);
+}
+
+#[test]
+fn templates_are_bounded_in_size_and_items_and_refuse_nul() {
+    let db = TestDb::new();
+    let mut items = String::new();
+    for i in 0..501 {
+        items.push_str(&format!(
+            "[[dimensions.items]]\nid = \"q{i}\"\ntext = \"Q{i}\"\n"
+        ));
+    }
+    let big = db.write(
+        "big.toml",
+        &format!("id = \"big\"\nversion = 1\nkind = \"survey\"\ntitle = \"Big\"\n[scale]\nmin = 1\nmax = 5\n[[dimensions]]\nid = \"d\"\ntitle = \"D\"\n{items}"),
+    );
+    let err = db.fails(&["template", "import", &big.display().to_string()]);
+    assert!(
+        err.contains("big.toml:1:1: the template has 501 items; at most 500"),
+        "{err}"
+    );
+    let nul = db.write("nul.toml", "id = \"n\"\nversion = 1\ntitle = \"A\0B\"\n");
+    let err = db.fails(&["template", "validate", &nul.display().to_string()]);
+    assert!(err.contains("nul.toml:3:"), "{err}");
+    assert!(err.contains("contains a NUL character"), "{err}");
+    let huge = db.write("huge.toml", &format!("# {}\n", "x".repeat(1024 * 1024)));
+    let err = db.fails(&["template", "validate", &huge.display().to_string()]);
+    assert!(
+        err.contains("huge.toml:1:1: the file is 1025 KB; a template is at most 1024 KB"),
+        "{err}"
+    );
+    assert_eq!(db.count("templates"), 0);
+}

@@ -6,3 +6,17 @@ mod lang;
 
 pub use email::{EmailAddress, EmailError};
 pub use lang::Lang;
+
+/// A value quoted back in a message is cut to this many characters.
+const QUOTED_CHARS: usize = 80;
+
+/// A value as an error message quotes it: in single quotes, cut to 80 characters with "…".
+pub fn quoted(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(QUOTED_CHARS).collect();
+    if chars.next().is_some() {
+        format!("'{head}…'")
+    } else {
+        format!("'{head}'")
+    }
+}

@@ -5,7 +5,10 @@ use crate::db::{CampaignId, InvitationId, UnitId};
 use std::collections::HashMap;
 use std::io::Read;
 
-use super::{csv_issue, open_checked, record_line, ImportError, InputIssues, UnitDirectory};
+use super::{
+    check_cells, check_length, csv_issue, open_checked, quoted, record_line, ImportError,
+    InputIssues, UnitDirectory, MAX_NAME_CHARS,
+};
 use crate::db::invitations::{self, CurrentInvitation, InvitationState, NewInvitation};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{EmailAddress, Lang};
@@ -60,6 +63,9 @@ pub fn read_invitations_csv(
             }
         };
         let line = record_line(&record);
+        if !check_cells(&record, &csv.columns, line, &mut issues) {
+            continue;
+        }
         let cell = |at: Option<usize>| {
             at.and_then(|i| record.get(i))
                 .unwrap_or("")
@@ -82,7 +88,7 @@ pub fn read_invitations_csv(
             issues.add(
                 line,
                 Some("lang"),
-                format!("'{lang_text}' is not a language: use id or en"),
+                format!("{} is not a language: use id or en", quoted(&lang_text)),
             );
         }
         if let Ok(email) = &email {
@@ -94,8 +100,9 @@ pub fn read_invitations_csv(
                 );
             }
         }
-        if let (Ok(email), Ok(unit_id), Some(lang)) = (email, unit_id, lang) {
-            let name = cell(name_at);
+        let name = cell(name_at);
+        let name_fits = check_length(&name, MAX_NAME_CHARS, line, "name", &mut issues);
+        if let (Ok(email), Ok(unit_id), Some(lang), true) = (email, unit_id, lang, name_fits) {
             rows.push(InviteRow {
                 line,
                 email,

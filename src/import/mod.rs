@@ -14,6 +14,67 @@ use std::io::Read;
 /// a million lines of noise.
 const MAX_LISTED: usize = 50;
 
+/// The longest cell any organizer file may hold. Every real cell (a name, an address, an
+/// answer) is far shorter; a longer one is a broken file or an attack, and must not reach the
+/// database or be echoed back whole.
+pub const MAX_CELL_BYTES: usize = 10 * 1024;
+/// Unit and person names, in characters: longer ones break every table and email.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Unit codes, in characters.
+pub const MAX_CODE_CHARS: usize = 64;
+pub use crate::domain::quoted;
+
+/// Checks every cell of a record against what no organizer file holds: a NUL character
+/// (PostgreSQL refuses it in text, SQLite would store it and cut it later) or a cell over
+/// [`MAX_CELL_BYTES`]. False (with the problems added) when the record must be skipped.
+fn check_cells(
+    record: &csv::StringRecord,
+    columns: &[String],
+    line: u64,
+    issues: &mut InputIssues,
+) -> bool {
+    let mut fine = true;
+    for (at, cell) in record.iter().enumerate() {
+        let column = columns.get(at).map(String::as_str);
+        if cell.contains('\0') {
+            issues.add(line, column, "contains a NUL character");
+            fine = false;
+        } else if cell.len() > MAX_CELL_BYTES {
+            issues.add(
+                line,
+                column,
+                format!(
+                    "is {} KB long; a cell holds at most {} KB",
+                    cell.len().div_ceil(1024),
+                    MAX_CELL_BYTES / 1024
+                ),
+            );
+            fine = false;
+        }
+    }
+    fine
+}
+
+/// Adds a problem when a trimmed name or code is longer than `max` characters.
+fn check_length(
+    value: &str,
+    max: usize,
+    line: u64,
+    column: &str,
+    issues: &mut InputIssues,
+) -> bool {
+    let length = value.chars().count();
+    if length > max {
+        issues.add(
+            line,
+            Some(column),
+            format!("is {length} characters long; at most {max}"),
+        );
+        return false;
+    }
+    true
+}
+
 /// One problem in an input file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputIssue {
@@ -317,9 +378,13 @@ impl UnitDirectory {
         Err(if code.is_empty() {
             "is empty".to_owned()
         } else if self.known.contains(code) {
-            format!("unit '{code}' is not in campaign {}", self.campaign_id)
+            format!(
+                "unit {} is not in campaign {}",
+                quoted(code),
+                self.campaign_id
+            )
         } else {
-            format!("unknown unit '{code}'")
+            format!("unknown unit {}", quoted(code))
         })
     }
 }

@@ -5,7 +5,7 @@
 use crate::db::CampaignId;
 use std::io::Read;
 
-use super::{csv_issue, csv_reader, record_line, InputIssues, UnitDirectory};
+use super::{check_cells, csv_issue, csv_reader, quoted, record_line, InputIssues, UnitDirectory};
 use crate::db::responses::NewResponse;
 use crate::results::Scorer;
 use crate::template::answers::NOT_ANSWERED;
@@ -29,6 +29,7 @@ pub fn read_responses_csv(
             return Err(issues);
         }
     };
+    let header_names: Vec<String> = header.iter().map(|c| c.trim().to_owned()).collect();
     let columns = match map_columns(&header, &codec, &mut issues) {
         Some(c) if issues.is_empty() => c,
         _ => return Err(issues),
@@ -50,6 +51,9 @@ pub fn read_responses_csv(
             }
         }
         let line = record_line(&record);
+        if !check_cells(&record, &header_names, line, &mut issues) {
+            continue;
+        }
         let unit_code = record.get(0).unwrap_or("").trim();
         let unit_id = match units.in_campaign.get(unit_code) {
             Some(id) => Some(*id),
@@ -58,11 +62,12 @@ pub fn read_responses_csv(
                     "is empty".to_owned()
                 } else if units.known.contains(unit_code) {
                     format!(
-                        "unit '{unit_code}' is not in campaign {}",
+                        "unit {} is not in campaign {}",
+                        quoted(unit_code),
                         units.campaign_id
                     )
                 } else {
-                    format!("unknown unit '{unit_code}'")
+                    format!("unknown unit {}", quoted(unit_code))
                 };
                 issues.add(line, Some("unit"), reason);
                 None

@@ -7,7 +7,10 @@ use crate::domain::EmailAddress;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use super::{csv_issue, open_checked, record_line, InputIssues};
+use super::{
+    check_cells, check_length, csv_issue, open_checked, record_line, InputIssues, MAX_CODE_CHARS,
+    MAX_NAME_CHARS,
+};
 use crate::db::units::{Unit, UnitSpec};
 
 const COLUMNS: [&str; 3] = ["code", "name", "parent_code"];
@@ -43,6 +46,9 @@ pub fn read_units_csv(
             }
         };
         let line = record_line(&record);
+        if !check_cells(&record, &csv.columns, line, &mut issues) {
+            continue;
+        }
         let cell = |at: usize| record.get(at).unwrap_or("").trim().to_owned();
         let (code, name, parent) = (cell(code_at), cell(name_at), cell(parent_at));
         if code.is_empty() {
@@ -50,6 +56,12 @@ pub fn read_units_csv(
         }
         if name.is_empty() {
             issues.add(line, Some("name"), "is empty");
+        }
+        let fits = check_length(&code, MAX_CODE_CHARS, line, "code", &mut issues)
+            & check_length(&name, MAX_NAME_CHARS, line, "name", &mut issues)
+            & check_length(&parent, MAX_CODE_CHARS, line, "parent_code", &mut issues);
+        if !fits {
+            continue;
         }
         // An empty cell means "no head"; anything else must be an address the sender takes.
         let head_email = head_at.map(|at| {

@@ -27,11 +27,12 @@ pub fn option_index(code: u8) -> Option<usize> {
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum AnswerError {
-    #[error("'{0}' is not a whole number")]
+    #[error("{} is not a whole number", crate::domain::quoted(.0))]
     NotANumber(String),
+    // The value parsed as a number, so it is short.
     #[error("{value} is outside the scale {min}..{max}")]
     OutOfRange { value: String, min: i32, max: i32 },
-    #[error("'{given}' is not an option of this item (options: {options})")]
+    #[error("{} is not an option of this item (options: {options})", crate::domain::quoted(.given))]
     UnknownOption { given: String, options: String },
     #[error("an answer is required")]
     MissingRequired,

@@ -91,8 +91,45 @@ pub enum TemplateFileError {
     },
 }
 
+/// The largest template file: the SFO survey is 9 KB; a megabyte is a hundred such surveys.
+pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+/// Most items a template may have: a form of 500 questions is already far past what anyone
+/// answers; the limit keeps the form, its stored answers and its checks small.
+pub const MAX_ITEMS: usize = 500;
+
 /// Parses and validates a template; all problems found, in file order, on failure.
 pub fn parse_template(source: &str) -> Result<Template, Vec<TemplateIssue>> {
+    if source.len() > MAX_TEMPLATE_BYTES {
+        return Err(vec![issue_at(
+            source,
+            0,
+            format!(
+                "the file is {} KB; a template is at most {} KB",
+                source.len().div_ceil(1024),
+                MAX_TEMPLATE_BYTES / 1024
+            ),
+        )]);
+    }
+    if let Some(offset) = source.find('\0') {
+        return Err(vec![issue_at(
+            source,
+            offset,
+            "contains a NUL character".to_owned(),
+        )]);
+    }
+    let template = parse_checked(source)?;
+    let items = template.item_ids().len();
+    if items > MAX_ITEMS {
+        return Err(vec![issue_at(
+            source,
+            0,
+            format!("the template has {items} items; at most {MAX_ITEMS}"),
+        )]);
+    }
+    Ok(template)
+}
+
+fn parse_checked(source: &str) -> Result<Template, Vec<TemplateIssue>> {
     let root = match DeTable::parse(source) {
         Ok(root) => root,
         Err(err) => {
