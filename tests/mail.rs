@@ -1239,3 +1239,76 @@ mod snapshots {
         }
     }
 }
+
+/// Issue 11, row 9: `mail send` killed mid-group. Each delivery is recorded as it completes,
+/// so the deliveries that ended before the kill are not repeated after it (recording per group
+/// sent all three again: the group was still waiting on its hung messages).
+#[test]
+fn a_killed_sender_repeats_no_delivery_that_had_ended() {
+    let db = TestDb::new();
+    let campaign = survey(&db).to_string();
+    let mut people = String::from("email,unit\n");
+    for i in 0..10 {
+        people.push_str(&format!("p{i}@example.go.id,A\n"));
+    }
+    let file = db.write("people.csv", &people);
+    db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign,
+        "--public-url",
+        "https://survei.example.go.id",
+        &file.display().to_string(),
+    ]);
+    let sink = SmtpSink::start();
+    sink.hold_after(3);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kinerja"))
+        .args(["--database-url", &db.url, "mail", "send"])
+        .current_dir(db.dir.path())
+        .env("KINERJA_SMTP_URL", sink.url())
+        .env("KINERJA_MAIL_FROM", "Kinerja <kinerja@example.go.id>")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start mail send");
+    // The three accepted deliveries are recorded while the other seven hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let sent = || {
+        db.ok(&["mail", "status"])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    while sent() != "queued 7, sent 3, failed 0" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the accepted deliveries were not recorded: {}",
+            sent()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    drop(sink);
+    // The hung messages' lease would keep them for five minutes; end it as time would.
+    {
+        use diesel::prelude::*;
+        use kinerja::db::schema::outbox::dsl::*;
+        let mut conn = db.conn();
+        diesel::update(outbox)
+            .set(locked_until.eq(None::<chrono::NaiveDateTime>))
+            .execute(&mut conn)
+            .expect("end the lease");
+    }
+    let again = SmtpSink::start();
+    let out = send(&db, &again.url(), false);
+    assert!(out.starts_with("7 sent, 0 failed"), "{out}");
+    let mut everyone: Vec<String> = again.messages().iter().flat_map(|m| m.to.clone()).collect();
+    everyone.sort();
+    assert_eq!(
+        everyone.len(),
+        7,
+        "nobody who had their message gets it twice"
+    );
+}

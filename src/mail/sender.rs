@@ -93,9 +93,9 @@ async fn pass(
         };
         after = last.id;
         // A group is as large as the deliveries allowed in flight (`Mailer::connections`).
-        // Deliver it at once, then record its outcomes in one transaction: one write per group
-        // keeps SQLite's lock free, a crash can repeat at most one group, and the lease only
-        // has to outlast one group.
+        // Each outcome is recorded as soon as its delivery ends (with any others that ended
+        // meanwhile, in one transaction), so a kill repeats at most the deliveries that had
+        // ended but were not yet recorded: a few, never a whole group.
         let mut tasks = tokio::task::JoinSet::new();
         for message in group {
             let mailer = mailer.clone();
@@ -114,32 +114,41 @@ async fn pass(
                 (message, result)
             });
         }
-        let mut outcomes = Vec::with_capacity(mailer.parallel);
         while let Some(done) = tasks.join_next().await {
-            let (message, result) = done.map_err(|e| MailError::Task(e.to_string()))?;
-            outcomes.push(outcome_of(&message, result));
+            let mut outcomes = Vec::new();
+            let mut next = Some(done);
+            while let Some(done) = next {
+                let (message, result) = done.map_err(|e| MailError::Task(e.to_string()))?;
+                outcomes.push(outcome_of(&message, result));
+                next = tasks.try_join_next();
+            }
+            for outcome in &outcomes {
+                tally(&mut report, outcome);
+            }
+            record(pool, outcomes).await?;
         }
-        for outcome in &outcomes {
-            tally(&mut report, outcome);
-        }
-        blocking(pool, move |conn| {
-            crate::db::write_tx(conn, |conn| {
-                for outcome in &outcomes {
-                    match outcome {
-                        Recorded::Sent(id) => outbox::mark_sent(conn, *id)?,
-                        Recorded::Failed {
-                            id,
-                            error,
-                            retry_at,
-                        } => outbox::mark_failed(conn, *id, error, *retry_at)?,
-                    }
-                }
-                Ok(())
-            })
-        })
-        .await?;
     }
     Ok(report)
+}
+
+/// Records delivery outcomes in one transaction.
+async fn record(pool: &Pool, outcomes: Vec<Recorded>) -> Result<(), MailError> {
+    blocking(pool, move |conn| {
+        crate::db::write_tx(conn, |conn| {
+            for outcome in &outcomes {
+                match outcome {
+                    Recorded::Sent(id) => outbox::mark_sent(conn, *id)?,
+                    Recorded::Failed {
+                        id,
+                        error,
+                        retry_at,
+                    } => outbox::mark_failed(conn, *id, error, *retry_at)?,
+                }
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 enum Recorded {

@@ -71,6 +71,8 @@ pub struct SmtpSink {
     /// Answer every MAIL FROM with 530 (authentication required), as a server does to a
     /// sender whose account is not set up.
     refuse_sender: Arc<AtomicBool>,
+    /// Messages beyond this many are read but never acknowledged (the sender waits).
+    hold_after: Arc<std::sync::atomic::AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
@@ -91,12 +93,14 @@ impl SmtpSink {
             received: Arc::default(),
             rejected: Arc::default(),
             refuse_sender: Arc::default(),
+            hold_after: Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX)),
             stop: Arc::default(),
         };
-        let (received, rejected, refuse_sender, stop) = (
+        let (received, rejected, refuse_sender, hold_after, stop) = (
             sink.received.clone(),
             sink.rejected.clone(),
             sink.refuse_sender.clone(),
+            sink.hold_after.clone(),
             sink.stop.clone(),
         );
         std::thread::spawn(move || {
@@ -105,10 +109,22 @@ impl SmtpSink {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (received, rejected, refuse_sender) =
-                    (received.clone(), rejected.clone(), refuse_sender.clone());
+                let (received, rejected, refuse_sender, hold_after, stop) = (
+                    received.clone(),
+                    rejected.clone(),
+                    refuse_sender.clone(),
+                    hold_after.clone(),
+                    stop.clone(),
+                );
                 std::thread::spawn(move || {
-                    let _ = session(stream, &received, &rejected, &refuse_sender);
+                    let _ = session(
+                        stream,
+                        &received,
+                        &rejected,
+                        &refuse_sender,
+                        &hold_after,
+                        &stop,
+                    );
                 });
             }
         });
@@ -132,6 +148,12 @@ impl SmtpSink {
         self.refuse_sender.store(refuse, Ordering::SeqCst);
     }
 
+    /// From now on, accept only `n` messages in all; later ones are read and never answered
+    /// (a server that hangs mid-delivery), until the sink is dropped.
+    pub fn hold_after(&self, n: usize) {
+        self.hold_after.store(n, Ordering::SeqCst);
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.received.lock().expect("lock").clone()
     }
@@ -149,6 +171,8 @@ fn session(
     received: &Mutex<Vec<Received>>,
     rejected: &Mutex<HashSet<String>>,
     refuse_sender: &AtomicBool,
+    hold_after: &std::sync::atomic::AtomicUsize,
+    stop: &AtomicBool,
 ) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
@@ -200,10 +224,20 @@ fn session(
                         .unwrap_or(&line),
                 );
             }
-            received.lock().expect("lock").push(Received {
-                to: std::mem::take(&mut to),
-                data,
-            });
+            {
+                let mut received = received.lock().expect("lock");
+                if received.len() >= hold_after.load(Ordering::SeqCst) {
+                    drop(received);
+                    while !stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    return Ok(());
+                }
+                received.push(Received {
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+            }
             out.write_all(b"250 OK queued\r\n")?;
         } else if command == "QUIT" {
             out.write_all(b"221 bye\r\n")?;
