@@ -300,3 +300,41 @@ fn revoking_skips_a_link_used_since_it_was_read() {
     assert_eq!(states[&x].2, "revoked");
     assert_eq!(states[&y].2, "used");
 }
+
+/// Issue 11, row 8: the sender's own address check, at import time, with line and column: a
+/// quoted local part (which lettre parses but many servers refuse) never reaches the outbox.
+#[test]
+fn addresses_the_sender_would_refuse_are_refused_at_import() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let file = db.write(
+        "people.csv",
+        // CSV quoting: the cell is "quoted local"@example.org.
+        "email,unit\nani@example.go.id,A\n\"\"\"quoted local\"\"@example.org\",B\n",
+    );
+    let err = db.fails(&[
+        "invite",
+        "--campaign",
+        &campaign,
+        "--public-url",
+        PUBLIC_URL,
+        &file.display().to_string(),
+    ]);
+    assert!(
+        err.contains("people.csv: line 3, column 'email': '\"quoted local\"@example.org' is not an email address (a quoted local part is not accepted)"),
+        "{err}"
+    );
+    assert_eq!(db.count("invitations"), 0);
+    let refused = db.kinerja(&[
+        "summary",
+        "send",
+        "--campaign",
+        &campaign,
+        "--to",
+        "\"quoted local\"@example.org",
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("a quoted local part is not accepted"), "{err}");
+    assert_eq!(db.count("outbox"), 0);
+}
