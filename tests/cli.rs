@@ -207,3 +207,29 @@ fn files_kinerja_creates_are_private() {
     assert_eq!(messages.len(), 1);
     assert_eq!(mode(&messages[0].path()), 0o600);
 }
+
+/// Issue 11, row 7: a PostgreSQL password never appears in a message, whether it is in the
+/// userinfo or a `password=` query value, and however libpq words its error.
+#[test]
+fn database_passwords_are_never_printed() {
+    for url in [
+        "postgres://u:S3cretPw@127.0.0.1:1/x",
+        "postgres://u@127.0.0.1:1/x?sslmode=disable&password=S3cretPw",
+        "postgres://u:S3cretPw@[broken/x",
+        "postgres://u:S3cretPw@127.0.0.1:1/x?bogus=1",
+        "mysql://u:S3cretPw@127.0.0.1/x",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kinerja"))
+            .args(["--database-url", url, "migrate"])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run kinerja");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{url}: {err}");
+        assert!(!err.contains("S3cretPw"), "{url}: {err}");
+        assert!(
+            err.contains("***"),
+            "{url}: the URL is still shown, masked: {err}"
+        );
+    }
+}

@@ -52,10 +52,11 @@ pub enum DbError {
         path: String,
         source: diesel::ConnectionError,
     },
-    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
     ConnectPostgres {
         url: String,
-        source: diesel::ConnectionError,
+        /// libpq's message, with any password in it masked.
+        reason: String,
     },
     #[error("database migration failed: {0}")]
     Migration(String),
@@ -85,7 +86,7 @@ impl DatabaseUrl {
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(DbError::UnsupportedUrl(url.to_owned()));
+                return Err(DbError::UnsupportedUrl(redact_password(url)));
             }
             return Ok(DatabaseUrl::Sqlite(path.to_owned()));
         }
@@ -95,9 +96,24 @@ impl DatabaseUrl {
             }
         }
         if url.is_empty() || url.contains("://") {
-            return Err(DbError::UnsupportedUrl(url.to_owned()));
+            return Err(DbError::UnsupportedUrl(redact_password(url)));
         }
         Ok(DatabaseUrl::Sqlite(url.to_owned()))
+    }
+
+    /// A message (libpq's, a pool's) with every password this URL holds masked, and the URL
+    /// itself shown redacted: libpq repeats parts of a connection string it cannot parse.
+    pub fn scrub(&self, message: &str) -> String {
+        let DatabaseUrl::Postgres(raw) = self else {
+            return message.to_owned();
+        };
+        let mut text = message.replace(raw.as_str(), &redact_password(raw));
+        for secret in passwords_in(raw) {
+            if !secret.is_empty() {
+                text = text.replace(&secret, "***");
+            }
+        }
+        text
     }
 }
 
@@ -118,17 +134,53 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// The URL with its passwords masked: the userinfo's (`user:***@host`) and any `password=`
+/// query value (`?password=***`).
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+    let mut text = url.to_owned();
+    for secret in passwords_in(url) {
+        if !secret.is_empty() {
+            text = text.replace(&format!(":{secret}@"), ":***@");
+            text = replace_query_value(&text, &secret);
+        }
+    }
+    text
+}
+
+/// Replaces `password=SECRET` (any case of the key) with `password=***`.
+fn replace_query_value(url: &str, secret: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    let needle = format!("password={}", secret.to_ascii_lowercase());
+    match lower.find(&needle) {
+        Some(at) => {
+            let start = at + "password=".len();
+            format!("{}***{}", &url[..start], &url[start + secret.len()..])
+        }
         None => url.to_owned(),
     }
+}
+
+/// Every password written in a connection URL, as written (percent-encoded or not).
+fn passwords_in(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        if let Some((credentials, _)) = authority.rsplit_once('@') {
+            if let Some((_, password)) = credentials.split_once(':') {
+                found.push(password.to_owned());
+            }
+        }
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((key, value)) = pair.split_once('=') {
+                if key.eq_ignore_ascii_case("password") {
+                    found.push(value.to_owned());
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Opens a connection and brings the schema up to date.
@@ -146,7 +198,7 @@ pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
                 .map(DbConn::Pg)
                 .map_err(|source| DbError::ConnectPostgres {
                     url: url.to_string(),
-                    source,
+                    reason: url.scrub(&source.to_string()),
                 })
         }
         DatabaseUrl::Sqlite(path) => {
@@ -291,5 +343,19 @@ mod tests {
     fn display_hides_the_password() {
         let url = DatabaseUrl::parse("postgres://kinerja:s3cret@db:5432/k").unwrap();
         assert_eq!(url.to_string(), "postgres://kinerja:***@db:5432/k");
+        let url =
+            DatabaseUrl::parse("postgres://kinerja@db/k?sslmode=require&PassWord=S3cret").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://kinerja@db/k?sslmode=require&PassWord=***"
+        );
+        assert_eq!(
+            url.scrub("could not parse \"postgres://kinerja@db/k?sslmode=require&PassWord=S3cret\": S3cret"),
+            "could not parse \"postgres://kinerja@db/k?sslmode=require&PassWord=***\": ***"
+        );
+        let Err(DbError::UnsupportedUrl(shown)) = DatabaseUrl::parse("mysql://u:pw9@h/db") else {
+            panic!("mysql is not supported");
+        };
+        assert_eq!(shown, "mysql://u:***@h/db");
     }
 }
