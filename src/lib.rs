@@ -22,3 +22,6 @@ pub mod stats;
 pub mod template;
 pub mod token;
 pub mod web;
+
+#[cfg(test)]
+mod fuzz;

@@ -287,6 +287,15 @@ pub fn prepare(
     }))
 }
 
+/// [`validate`], for the fuzz tests.
+#[cfg(test)]
+pub(crate) fn validate_for_tests(
+    template: &Template,
+    answers: &RawAnswers,
+) -> (Vec<u8>, Vec<(String, String)>, FormProblems) {
+    validate(template, answers)
+}
+
 /// The encoded answers, the comments to keep, and the problems found.
 fn validate(
     template: &Template,

@@ -353,6 +353,20 @@ pub struct UnitDirectory {
 }
 
 impl UnitDirectory {
+    /// A directory without a database, for the fuzz tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(
+        campaign_id: CampaignId,
+        in_campaign: HashMap<String, UnitId>,
+        known: HashSet<String>,
+    ) -> UnitDirectory {
+        UnitDirectory {
+            campaign_id,
+            in_campaign,
+            known,
+        }
+    }
+
     pub fn load(
         conn: &mut crate::db::DbConn,
         campaign_id: CampaignId,
