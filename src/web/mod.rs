@@ -15,6 +15,7 @@
 
 mod app;
 mod blank_forms;
+mod console;
 mod errors;
 mod i18n;
 mod middleware;

@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/kinerja.css", web::get().to(stylesheet));
     respondent::configure(cfg);
     console_password::configure(cfg);
+    super::console::configure(cfg);
 }
 
 /// 200 while the database answers, 503 otherwise (for load balancers and monitoring).

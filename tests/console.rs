@@ -1,0 +1,468 @@
+//! The organizer's console against a real `kinerja serve` (SQLite, or PostgreSQL with
+//! KINERJA_TEST_PG_URL): sign-in, its limits and cookie, anti-forgery fields, session expiry,
+//! roles and scopes, the figures of `results --format json` on the pages, downloads equal to
+//! the command line's, and escaping.
+
+mod common;
+
+use chrono::Duration;
+use common::server::Server;
+use common::{results_json, unit, TestDb};
+use reqwest::{Client, StatusCode};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn add(db: &TestDb, email: &str, extra: &[&str]) {
+    let mut args = vec!["organizer", "add", email, "--password-stdin"];
+    args.extend_from_slice(extra);
+    let out = db.kinerja_input(&args, &format!("{PASSWORD}\n"));
+    assert!(
+        out.status.success(),
+        "organizer add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A client with a cookie jar that shows redirects instead of following them.
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+async fn sign_in(
+    server: &Server,
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(server.url("/console/sign-in"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("sign-in request")
+}
+
+async fn signed_in(server: &Server, email: &str) -> Client {
+    let client = browser();
+    let response = sign_in(server, &client, email, PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "sign-in of {email}"
+    );
+    client
+}
+
+async fn get(server: &Server, client: &Client, path: &str) -> (StatusCode, String) {
+    let response = client.get(server.url(path)).send().await.expect("request");
+    let status = response.status();
+    (status, response.text().await.expect("body"))
+}
+
+/// The anti-forgery token on a console page.
+fn csrf_of(page: &str) -> String {
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .map(|i| i + "name=\"csrf\" value=\"".len())
+        .expect("a csrf field on the page");
+    page[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn sign_in_its_limit_and_its_cookie() {
+    let db = TestDb::new();
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    add(&db, "other@example.go.id", &["--role", "viewer"]);
+    let server = Server::start(&db, &[]);
+    let client = browser();
+
+    // Unauthenticated: sent to the sign-in page, which is in Indonesian unless asked.
+    let response = client
+        .get(server.url("/console/"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/console/sign-in");
+    let (status, page) = get(&server, &client, "/console/sign-in").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<html lang=\"id\">") && page.contains("Kata sandi"));
+    let (_, page) = get(&server, &client, "/console/sign-in?lang=en").await;
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Password"));
+
+    // The right password: a session cookie, HttpOnly, SameSite=Strict, Path=/console, and no
+    // Secure on plain http at 127.0.0.1.
+    let response = sign_in(&server, &client, "admin@example.go.id", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/console/");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.starts_with("kinerja_session="), "{cookie}");
+    let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
+    assert_eq!(attributes, ["HttpOnly", "SameSite=Strict", "Path=/console"]);
+    let (status, page) = get(&server, &client, "/console/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("admin@example.go.id"));
+
+    // A wrong password: the form again with the reason, nothing set.
+    let fresh = browser();
+    let response = sign_in(&server, &fresh, "other@example.go.id", "wrong password!").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert!(response
+        .text()
+        .await
+        .expect("body")
+        .contains("Email atau kata sandi salah."));
+    // Nine more failures for the account, then even the right password is refused for it.
+    for _ in 0..9 {
+        let response = sign_in(&server, &fresh, "other@example.go.id", "wrong password!").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in(&server, &fresh, "other@example.go.id", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "900");
+    assert!(response
+        .text()
+        .await
+        .expect("body")
+        .contains("Terlalu banyak percobaan masuk"));
+    // The address has had its ten failures too: another account from it is refused as well.
+    let response = sign_in(&server, &fresh, "admin@example.go.id", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The session made before still works.
+    let (status, _) = get(&server, &client, "/console/").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Behind a public https address the cookie is Secure.
+    let https = Server::start(&db, &["--public-url", "https://survei.example.go.id"]);
+    let response = sign_in(&https, &browser(), "admin@example.go.id", PASSWORD).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.ends_with("; Path=/console; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn forms_need_their_anti_forgery_token_and_sessions_expire() {
+    let db = TestDb::new();
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "admin@example.go.id").await;
+    let (_, page) = get(&server, &client, "/console/").await;
+    let csrf = csrf_of(&page);
+    assert_eq!(csrf.len(), 43, "256 bits in base64");
+
+    for form in [vec![], vec![("csrf", "wrong")], vec![("csrf", &csrf[..42])]] {
+        let response = client
+            .post(server.url("/console/sign-out"))
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{form:?}");
+    }
+    // Still signed in; the right token signs out and the session is gone.
+    let (status, _) = get(&server, &client, "/console/").await;
+    assert_eq!(status, StatusCode::OK);
+    let response = client
+        .post(server.url("/console/sign-out"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(db.count("sessions"), 0);
+    let (status, _) = get(&server, &client, "/console/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // A session last used 8 hours ago is over; one used 7 hours 59 minutes ago is not.
+    let mut conn = db.conn();
+    let admin = kinerja::access::sign_in(&mut conn, "admin@example.go.id", PASSWORD)
+        .expect("sign in")
+        .expect("the admin");
+    let now = kinerja::db::now();
+    for (idle, live) in [(Duration::hours(8), false), (Duration::minutes(479), true)] {
+        let (cookie, _) =
+            kinerja::access::create_session_at(&mut conn, &admin, now - idle).expect("session");
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(server.url("/console/"))
+            .header("cookie", format!("kinerja_session={cookie}"))
+            .send()
+            .await
+            .expect("get");
+        let expected = if live {
+            StatusCode::OK
+        } else {
+            StatusCode::SEE_OTHER
+        };
+        assert_eq!(response.status(), expected, "idle {idle}");
+    }
+}
+
+/// The demo's SFO campaign of 2018 (campaign 3) and its results as the command line gives
+/// them.
+fn demo() -> (TestDb, serde_json::Value) {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let json = results_json(&db, 3);
+    (db, json)
+}
+
+#[tokio::test]
+async fn pages_show_the_results_figures_and_withhold_the_suppressed() {
+    let (db, json) = demo();
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "admin@example.go.id").await;
+
+    let (status, list) = get(&server, &client, "/console/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("Survei SFO DJPb 2018") && list.contains(">2260<"));
+
+    // Level 2 (the Kanwil and directorates) is the first level with more than one unit.
+    let (status, page) = get(&server, &client, "/console/campaigns/3").await;
+    assert_eq!(status, StatusCode::OK);
+    let aceh = unit(&json, "KW-ACEH");
+    let score = format!("{:.2}", aceh["score"].as_f64().expect("score"));
+    assert_eq!(score, "4.51");
+    assert!(page.contains(&format!("<td class=\"num score\">{score}</td>")));
+    let peers = json["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["level"] == 2 && !u["rank"].is_null())
+        .count();
+    assert!(page.contains(&format!(">{} / {peers}<", aceh["rank"])));
+    // The SVG figures carry their values in a title.
+    let [lo, hi] = [0, 1].map(|i| format!("{:.2}", aceh["ci95"][i].as_f64().expect("ci")));
+    assert!(page.contains(&format!("<title>Skor {score} (IK 95% {lo}–{hi})</title>")));
+    // DJPB-SMI has 3 responses under the threshold: its n and the reason, no figure.
+    let smi = unit(&json, "DJPB-SMI");
+    assert_eq!(smi["suppressed_by"], "threshold");
+    let row = row_of(&page, "DJPB-SMI");
+    assert!(row.contains("ditahan: respons di bawah ambang anonimitas"));
+    assert!(!row.contains("<svg") && !row.contains("score"));
+
+    // Drill-down into KW-PAPUA: its KPPN, one withheld as a complement.
+    let (_, page) = get(
+        &server,
+        &client,
+        "/console/campaigns/3?under=KW-PAPUA&lang=en",
+    )
+    .await;
+    let x195 = unit(&json, "X195");
+    assert!(page.contains(&format!(
+        "<td class=\"num score\">{:.2}</td>",
+        x195["score"].as_f64().expect("score")
+    )));
+    assert!(row_of(&page, "KPPN-064").contains("(complement)"));
+    assert!(row_of(&page, "X196").contains("anonymity threshold"));
+    // The heatmap prints each dimension's mean, withheld cells say why.
+    let dims = x195["dimensions"].as_array().expect("dimensions");
+    for dim in dims {
+        let mean = format!("{:.2}", dim["mean"].as_f64().expect("mean"));
+        assert!(page.contains(&format!(">{mean}</td>")), "{mean}");
+    }
+    assert!(page.contains("<td class=\"sup\" title=\"withheld: it could be computed from other figures (complement)\">complement</td>"));
+
+    // A unit's page: its figures, and its trend over the three SFO campaigns.
+    let (status, page) = get(&server, &client, "/console/campaigns/3/units/KW-ACEH").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("<dd>{score}</dd>")));
+    for campaign in [1, 2] {
+        let earlier = results_json(&db, campaign);
+        let then = unit(&earlier, "KW-ACEH");
+        assert!(page.contains(&format!(
+            "<td class=\"num\">{:.2}</td><td class=\"num\">{}</td>",
+            then["score"].as_f64().expect("score"),
+            then["rank"]
+        )));
+    }
+    // A suppressed unit's page shows its n and no figure.
+    let (_, page) = get(&server, &client, "/console/campaigns/3/units/X196").await;
+    assert!(page.contains("n = 3: ditahan: respons di bawah ambang anonimitas"));
+    assert!(!page.contains("<dd>"));
+    let (status, _) = get(&server, &client, "/console/campaigns/3/units/NOWHERE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&server, &client, "/console/campaigns/99").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Downloads are the command line's output.
+    for format in ["csv", "json"] {
+        let response = client
+            .get(server.url(&format!("/console/campaigns/3/results.{format}")))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-disposition"],
+            format!("attachment; filename=\"kinerja-campaign-3.{format}\"")
+        );
+        let body = response.text().await.expect("body");
+        let cli = db.ok(&["results", "--campaign", "3", "--format", format]);
+        assert_eq!(body, cli, "{format}");
+    }
+    let xlsx = client
+        .get(server.url("/console/campaigns/3/results.xlsx"))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let cli_file = db.path("cli.xlsx");
+    db.ok(&[
+        "results",
+        "--campaign",
+        "3",
+        "--format",
+        "xlsx",
+        "--output",
+        &cli_file,
+    ]);
+    assert_eq!(
+        sheets(&xlsx),
+        sheets(&std::fs::read(&cli_file).expect("xlsx"))
+    );
+}
+
+/// The table row of a unit on a campaign page.
+fn row_of<'a>(page: &'a str, code: &str) -> &'a str {
+    let at = page
+        .find(&format!("<span class=\"code\">{code}</span>"))
+        .unwrap_or_else(|| panic!("{code} not on the page"));
+    let start = page[..at].rfind("<tr>").unwrap_or(0);
+    let end = page[at..].find("</tr>").map_or(page.len(), |e| at + e);
+    &page[start..end]
+}
+
+/// Every sheet of a workbook as rows of printed cells.
+fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader as _;
+    let mut book = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(
+        bytes.to_vec(),
+    ))
+    .expect("a workbook");
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_scoped_viewer_sees_its_subtree_only_and_may_not_administer() {
+    let (db, json) = demo();
+    add(
+        &db,
+        "aceh@example.go.id",
+        &["--role", "viewer", "--scope", "KW-ACEH"],
+    );
+    add(
+        &db,
+        "biak@example.go.id",
+        &["--role", "viewer", "--scope", "X196"],
+    );
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "aceh@example.go.id").await;
+
+    // The subtree of KW-ACEH: itself and its three KPPN, nothing else.
+    let (status, page) = get(&server, &client, "/console/campaigns/3?level=3").await;
+    assert_eq!(status, StatusCode::OK);
+    for code in ["X101", "KPPN-001", "X102"] {
+        let score = unit(&json, code)["score"].as_f64().expect("score");
+        assert!(row_of(&page, code).contains(&format!("{score:.2}")));
+    }
+    for outside in ["X195", "KPPN-037", "KW-BALI", "DJPB"] {
+        assert!(!page.contains(&format!(">{outside}<")), "{outside} shown");
+    }
+    for path in [
+        "/console/campaigns/3/units/KW-BALI",
+        "/console/campaigns/3?under=DJPB",
+    ] {
+        let (status, _) = get(&server, &client, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = get(&server, &client, "/console/campaigns/3/units/X101").await;
+    assert_eq!(status, StatusCode::OK);
+    // Downloads hold the subtree's rows only.
+    let body = client
+        .get(server.url("/console/campaigns/3/results.json"))
+        .send()
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("body");
+    let scoped: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let codes: Vec<&str> = scoped["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["KW-ACEH", "X101", "KPPN-001", "X102"]);
+    assert_eq!(unit(&scoped, "X101"), unit(&json, "X101"));
+    // A viewer has no audit log.
+    let (status, _) = get(&server, &client, "/console/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The Kanwil review (campaign 4) covers no KPPN: X196's viewer does not see it at all.
+    let biak = signed_in(&server, "biak@example.go.id").await;
+    let (_, list) = get(&server, &biak, "/console/").await;
+    assert!(list.contains("Survei SFO DJPb 2018"));
+    assert!(!list.contains("Reviu Pengelolaan Kinerja"));
+    let (status, _) = get(&server, &biak, "/console/campaigns/4").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&server, &biak, "/console/campaigns/4/results.csv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_hostile_unit_name_is_printed_as_text() {
+    let db = TestDb::new();
+    let hostile = "<script>alert(1)</script>";
+    db.campaign(
+        &format!("code,name,parent_code\nROOT,Root,\nA,\"{hostile}\",ROOT\nB,Unit B,ROOT\n"),
+        common::CLIMATE,
+        &[],
+    );
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "admin@example.go.id").await;
+    for path in ["/console/campaigns/1", "/console/campaigns/1/units/A"] {
+        let (status, page) = get(&server, &client, path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!page.contains("<script"), "{path}");
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}: {page}"
+        );
+    }
+    // The audit log lists the organizer's creation for the admin.
+    let (status, page) = get(&server, &client, "/console/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("organizer.add") && page.contains("organizer admin@example.go.id"));
+}
