@@ -186,22 +186,36 @@ bench_backend() {
   sed -i 's/continual-4=[0-9]/continual-4=/' "$work/body"
   echo "answer body: $(wc -c <"$work/body") bytes, $(grep -o '=' "$work/body" | wc -l) fields"
 
+  # CPU ticks of the server (and database) around each run: CPU time per request tracks the
+  # throughput ratio on an idle machine, and stays meaningful when other work shares the cores.
+  local cpu_before cpu_after t0
+  t0=$(cpu_ticks "$backend")
   run_wrk "$backend-healthz" "$base/healthz"
+  echo "cpu=$(($(cpu_ticks "$backend") - t0))" >>"$work/$backend-healthz"
+  t0=$(cpu_ticks "$backend")
   run_wrk "$backend-form" "$base" "$work/form-tokens" "" "$threads"
-  local cpu_before cpu_after
+  echo "cpu=$(($(cpu_ticks "$backend") - t0))" >>"$work/$backend-form"
   cpu_before=$(cpu_ticks "$backend")
   run_wrk "$backend-submit" "$base" "$work/post-tokens" "$work/body" "$threads"
   cpu_after=$(cpu_ticks "$backend")
+  echo "cpu=$((cpu_after - cpu_before))" >>"$work/$backend-submit"
 
   local ceiling
   ceiling=$(field "$work/$backend-healthz" rps)
-  printf '%-28s %10s %9s %9s %9s %8s %9s\n' "$backend" "req/s" "p50 ms" "p99 ms" "max ms" "failed" "/healthz"
+  local hz ceiling_cpu
+  hz=$(getconf CLK_TCK)
+  ceiling_cpu=$(awk -v t="$(field "$work/$backend-healthz" cpu)" -v n="$(field "$work/$backend-healthz" requests)" \
+    -v hz="$hz" 'BEGIN { printf "%.6f", 1e6 * t / hz / n }')
+  printf '%-28s %10s %9s %9s %9s %8s %9s %10s %10s\n' "$backend" "req/s" "p50 ms" "p99 ms" "max ms" "failed" "/healthz" \
+    "CPU us/req" "healthz/x"
   for kind in healthz form submit; do
-    local f="$work/$backend-$kind"
-    printf '%-28s %10.0f %9s %9s %9s %8s %9s\n' "$kind" "$(field "$f" rps)" "$(field "$f" p50_ms)" \
+    local f="$work/$backend-$kind" cpu_us
+    cpu_us=$(awk -v t="$(field "$f" cpu)" -v n="$(field "$f" requests)" -v hz="$hz" 'BEGIN { printf "%.1f", 1e6 * t / hz / n }')
+    printf '%-28s %10.0f %9s %9s %9s %8s %9s %10s %10s\n' "$kind" "$(field "$f" rps)" "$(field "$f" p50_ms)" \
       "$(field "$f" p99_ms)" "$(field "$f" max_ms)" "$(field "$f" failed)" \
-      "$(awk -v a="$(field "$f" rps)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')"
-    summary+=("$backend $kind $(cat "$f")")
+      "$(awk -v a="$(field "$f" rps)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')" "$cpu_us" \
+      "$(awk -v a="$cpu_us" -v b="$ceiling_cpu" 'BEGIN { printf "%.3f", b / a }')"
+    summary+=("$backend $kind $(tr '\n' ' ' <"$f")")
   done
 
   kill "$server_pid"

@@ -69,8 +69,9 @@ pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&mut crate::db::DbConn, &TemplateCache) -> Result<T, LinkError> + Send + 'static,
 ) -> Result<T, WebError> {
     let templates = state.templates.clone();
-    Ok(state
-        .pool
-        .run(access, move |conn| work(conn, &templates))
-        .await?)
+    let work = move |conn: &mut crate::db::DbConn| work(conn, &templates);
+    Ok(match access {
+        Access::Read => state.pool.read(work).await?,
+        Access::Write => state.pool.run(access, work).await?,
+    })
 }

@@ -55,36 +55,76 @@ async fn show_form(
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
                 .ok()
                 .is_some_and(|q| q.saved.is_some());
-            let page = if draft.is_empty() {
-                state.blank_forms.render(lang, &link, &token, saved)
-            } else {
-                pages::form(texts(lang), lang, &link, &token, &draft, None, saved)
-            };
-            html(StatusCode::OK, page)
+            if draft.is_empty() {
+                return HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(state.blank_forms.render(lang, &link, &token, saved));
+            }
+            html(
+                StatusCode::OK,
+                pages::form(texts(lang), lang, &link, &token, &draft, None, saved),
+            )
         }
         Err(error) => link_error_page(&req, &state, error, None),
+    }
+}
+
+/// A posted form: the answers, the button pressed and the page's language. Deserialised pair by
+/// pair straight into the answers, without a list of every pair first.
+struct PostedForm {
+    answers: RawAnswers,
+    action: String,
+    lang: Option<Lang>,
+}
+
+impl<'de> serde::Deserialize<'de> for PostedForm {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = PostedForm;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("form fields")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut pairs: A,
+            ) -> Result<PostedForm, A::Error> {
+                let mut form = PostedForm {
+                    answers: RawAnswers::new(),
+                    action: String::from("submit"),
+                    lang: None,
+                };
+                // A repeated name keeps its last value, as a map of the pairs would.
+                while let Some((name, value)) = pairs.next_entry::<String, String>()? {
+                    match name.as_str() {
+                        "action" => form.action = value,
+                        "lang" => form.lang = Lang::parse(&value),
+                        _ => {
+                            form.answers.insert(name, value);
+                        }
+                    }
+                }
+                Ok(form)
+            }
+        }
+        deserializer.deserialize_map(Pairs)
     }
 }
 
 async fn post_form(
     req: HttpRequest,
     token: web::Path<String>,
-    fields: web::Form<Vec<(String, String)>>,
+    form: web::Form<PostedForm>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let token = token.into_inner();
-    let mut answers = RawAnswers::new();
-    let mut action = String::from("submit");
-    let mut form_lang = None;
-    for (name, value) in fields.into_inner() {
-        match name.as_str() {
-            "action" => action = value,
-            "lang" => form_lang = Lang::parse(&value),
-            _ => {
-                answers.insert(name, value);
-            }
-        }
-    }
+    let PostedForm {
+        answers,
+        action,
+        lang: form_lang,
+    } = form.into_inner();
     let lang = request_lang(&req, form_lang);
     if is_cross_site(&req, &state) {
         let t = texts(lang);
