@@ -409,7 +409,7 @@ async fn tokens_roles_and_scopes_decide_what_is_answered() {
         .send()
         .await
         .unwrap();
-    problem(delete, 405, "this route does not take this method", None).await;
+    problem(delete, 405, "this route takes GET, POST only", None).await;
 }
 
 #[tokio::test]

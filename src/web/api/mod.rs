@@ -86,69 +86,92 @@ async fn no_route() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such API route"))
 }
 
-async fn wrong_method() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "this route does not take this method",
-    ))
+/// A 405 naming the methods the route takes.
+fn wrong_method(allow: &'static str) -> ApiError {
+    ApiError {
+        allow: Some(allow),
+        ..ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("this route takes {allow} only"),
+        )
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str, route: Route| {
-        web::resource(path)
-            .route(route)
-            .default_service(web::to(wrong_method))
+    // Each path with the methods it takes; any other method is a 405 problem with `Allow`.
+    let resource = |path: &str, routes: Vec<(Route, &'static str)>| {
+        let allow: &'static str = match routes.len() {
+            1 => routes[0].1,
+            _ => "GET, POST",
+        };
+        routes
+            .into_iter()
+            .fold(web::resource(path), |resource, (route, _)| {
+                resource.route(route)
+            })
+            .default_service(web::to(move || async move {
+                Err::<HttpResponse, _>(wrong_method(allow))
+            }))
     };
     cfg.service(
         web::scope("/api")
-            .service(resource("/v1/openapi.json", web::get().to(openapi)))
-            .service(
-                resource("/v1/campaigns", web::get().to(reads::list_campaigns))
-                    .route(web::post().to(writes::create_campaign)),
-            )
+            .service(resource(
+                "/v1/openapi.json",
+                vec![(web::get().to(openapi), "GET")],
+            ))
+            .service(resource(
+                "/v1/campaigns",
+                vec![
+                    (web::get().to(reads::list_campaigns), "GET"),
+                    (web::post().to(writes::create_campaign), "POST"),
+                ],
+            ))
             .service(resource(
                 "/v1/campaigns/{id}",
-                web::get().to(reads::get_campaign),
+                vec![(web::get().to(reads::get_campaign), "GET")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/progress",
-                web::get().to(reads::progress),
+                vec![(web::get().to(reads::progress), "GET")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/results",
-                web::get().to(reads::results_json),
+                vec![(web::get().to(reads::results_json), "GET")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/results.csv",
-                web::get().to(reads::results_csv),
+                vec![(web::get().to(reads::results_csv), "GET")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/results.xlsx",
-                web::get().to(reads::results_xlsx),
+                vec![(web::get().to(reads::results_xlsx), "GET")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/open",
-                web::post().to(writes::open_campaign),
+                vec![(web::post().to(writes::open_campaign), "POST")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/close",
-                web::post().to(writes::close_campaign),
+                vec![(web::post().to(writes::close_campaign), "POST")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/invitations",
-                web::post().to(writes::invite),
+                vec![(web::post().to(writes::invite), "POST")],
             ))
             .service(resource(
                 "/v1/campaigns/{id}/responses",
-                web::post().to(writes::import_responses),
+                vec![(web::post().to(writes::import_responses), "POST")],
             ))
-            .service(
-                resource("/v1/units", web::get().to(reads::list_units))
-                    .route(web::post().to(writes::import_units)),
-            )
+            .service(resource(
+                "/v1/units",
+                vec![
+                    (web::get().to(reads::list_units), "GET"),
+                    (web::post().to(writes::import_units), "POST"),
+                ],
+            ))
             .service(resource(
                 "/v1/templates",
-                web::post().to(writes::import_template),
+                vec![(web::post().to(writes::import_template), "POST")],
             ))
             .configure(docs::configure)
             .default_service(web::to(no_route)),

@@ -62,6 +62,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub detail: String,
     pub errors: Option<Vec<ProblemLine>>,
+    /// The methods a route takes, for a 405's `Allow` header.
+    pub allow: Option<&'static str>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -76,6 +78,7 @@ impl ApiError {
             status,
             detail: detail.into(),
             errors: None,
+            allow: None,
         }
     }
 
@@ -114,6 +117,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             detail: detail.into(),
             errors: Some(errors),
+            allow: None,
         }
     }
 
@@ -142,6 +146,11 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"kinerja\""),
             );
+        }
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         response
             .headers_mut()

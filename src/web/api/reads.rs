@@ -223,6 +223,7 @@ pub struct ResultsQuery {
     #[param(minimum = 0)]
     pub level: Option<u32>,
     /// Only this unit and the units below it; figures do not change.
+    #[param(min_length = 1)]
     pub under: Option<String>,
     /// The earlier campaign to measure each unit's change against (its id), `none`, or
     /// `previous` (the default: the latest earlier campaign of the same template).

@@ -34,7 +34,7 @@ pub struct TemplateImported {
     path = "/api/v1/templates",
     tag = "templates",
     description = "Imports a template (TOML, as `kinerja template import`). Admins without a scope only.",
-    request_body(content = String, content_type = "application/toml", description = "The template's TOML text (at most 1 MB)"),
+    request_body(content((String = "application/toml"), (String = "text/plain")), description = "The template's TOML text (at most 1 MB)"),
     responses(
         (status = 201, description = "A new template or version", body = TemplateImported),
         (status = 200, description = "The same text again, or a correction of a version no campaign uses", body = TemplateImported),
@@ -161,10 +161,13 @@ pub async fn import_units(
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     /// The template's key (its `id` in the TOML file).
+    #[schema(min_length = 1)]
     pub template: String,
     /// Default: the latest version imported.
     pub template_version: Option<i32>,
+    #[schema(min_length = 1, pattern = "\\S")]
     pub period: String,
+    #[schema(min_length = 1, pattern = "\\S")]
     pub title: String,
     /// Unit codes; default: every unit (of the caller's scope).
     pub units: Option<Vec<String>>,
