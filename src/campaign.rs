@@ -60,6 +60,16 @@ pub fn default_min_responses(kind: Kind) -> i64 {
 }
 
 pub fn create(conn: &mut DbConn, request: &CampaignRequest) -> Result<CampaignId, CampaignError> {
+    create_then(conn, request, |_, _| Ok(()))
+}
+
+/// [`create`], running `then` with the new id in the same transaction (the console and the
+/// API record the audit line there).
+pub fn create_then(
+    conn: &mut DbConn,
+    request: &CampaignRequest,
+    then: impl FnOnce(&mut DbConn, CampaignId) -> Result<(), DbError>,
+) -> Result<CampaignId, CampaignError> {
     if request.period.trim().is_empty() {
         return Err(CampaignError::Empty("--period"));
     }
@@ -100,7 +110,9 @@ pub fn create(conn: &mut DbConn, request: &CampaignRequest) -> Result<CampaignId
             },
             closes_on: request.closes_on,
         };
-        Ok(db::campaigns::create(conn, &new, &covered, &all_units)?)
+        let id = db::campaigns::create(conn, &new, &covered, &all_units)?;
+        then(conn, id)?;
+        Ok(id)
     })
 }
 
@@ -140,9 +152,22 @@ pub fn set_status(
     id: CampaignId,
     status: CampaignStatus,
 ) -> Result<(), CampaignError> {
+    set_status_then(conn, id, status, |_| Ok(()))
+}
+
+/// [`set_status`], running `then` in the same transaction (the console and the API record the
+/// audit line there).
+pub fn set_status_then(
+    conn: &mut DbConn,
+    id: CampaignId,
+    status: CampaignStatus,
+    then: impl FnOnce(&mut DbConn) -> Result<(), DbError>,
+) -> Result<(), CampaignError> {
     write_tx(conn, |conn| {
         get(conn, id)?;
-        Ok(db::campaigns::set_status(conn, id, status)?)
+        db::campaigns::set_status(conn, id, status)?;
+        then(conn)?;
+        Ok(())
     })
 }
 

@@ -303,6 +303,17 @@ fn release(
 /// Closes the campaign: no link answers any more, every pending answer is released, and the
 /// campaign's data key is destroyed. All in one transaction.
 pub fn close(conn: &mut DbConn, server: &Key, campaign: CampaignId) -> Result<usize, PendingError> {
+    close_then(conn, server, campaign, |_, _| Ok(()))
+}
+
+/// [`close`], running `then` with the number of answers released in the same transaction (the
+/// console and the API record the audit line there).
+pub fn close_then(
+    conn: &mut DbConn,
+    server: &Key,
+    campaign: CampaignId,
+    then: impl FnOnce(&mut DbConn, usize) -> Result<(), DbError>,
+) -> Result<usize, PendingError> {
     let released = write_tx(conn, |conn| {
         crate::campaign::get(conn, campaign)?;
         // The status changes first: its row lock makes submissions of this campaign wait and
@@ -311,6 +322,7 @@ pub fn close(conn: &mut DbConn, server: &Key, campaign: CampaignId) -> Result<us
         let rows = pending::of_campaign(conn, campaign, None)?;
         let released = release(conn, server, campaign, rows)?;
         pending::delete_campaign_key(conn, campaign)?;
+        then(conn, released)?;
         Ok::<_, PendingError>(released)
     })?;
     db::checkpoint(conn)?;

@@ -81,8 +81,32 @@ pub fn import(
     template: &Template,
     source: &str,
 ) -> Result<ImportOutcome, TemplateStoreError> {
+    import_then(conn, template, source, |_, _| Ok(()))
+}
+
+/// [`import`], running `then` with the outcome in the same transaction (the console and the
+/// API record the audit line there).
+pub fn import_then(
+    conn: &mut DbConn,
+    template: &Template,
+    source: &str,
+    then: impl FnOnce(&mut DbConn, ImportOutcome) -> Result<(), DbError>,
+) -> Result<ImportOutcome, TemplateStoreError> {
     let sha = sha256_hex(source);
     write_tx(conn, |conn| {
+        let outcome = store(conn, template, source, &sha)?;
+        then(conn, outcome)?;
+        Ok(outcome)
+    })
+}
+
+fn store(
+    conn: &mut DbConn,
+    template: &Template,
+    source: &str,
+    sha: &str,
+) -> Result<ImportOutcome, TemplateStoreError> {
+    {
         let existing = find(conn, &template.key, Some(template.version))?;
         let Some(existing) = existing else {
             let id = diesel::insert_into(templates::table)
@@ -91,7 +115,7 @@ pub fn import(
                     templates::version.eq(template.version),
                     templates::kind.eq(template.kind().as_str()),
                     templates::source.eq(source),
-                    templates::source_sha256.eq(&sha),
+                    templates::source_sha256.eq(sha),
                     templates::imported_at.eq(super::now()),
                 ))
                 .returning(templates::id)
@@ -121,12 +145,12 @@ pub fn import(
             .set((
                 templates::kind.eq(template.kind().as_str()),
                 templates::source.eq(source),
-                templates::source_sha256.eq(&sha),
+                templates::source_sha256.eq(sha),
                 templates::imported_at.eq(super::now()),
             ))
             .execute(conn)?;
         Ok(ImportOutcome::Replaced(existing.id))
-    })
+    }
 }
 
 /// The template with this key and version, or its latest version when none is given.

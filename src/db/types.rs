@@ -16,7 +16,7 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow,
-            serde::Serialize, serde::Deserialize,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
         #[diesel(sql_type = BigInt)]
         #[serde(transparent)]

@@ -126,6 +126,17 @@ pub struct InvitationFile {
     tokens: Vec<NewToken>,
 }
 
+impl InvitationFile {
+    pub fn campaign_id(&self) -> CampaignId {
+        self.campaign_id
+    }
+
+    /// The file's lines, checked.
+    pub fn rows(&self) -> &[InviteRow] {
+        &self.rows
+    }
+}
+
 /// Reads and checks an invitation file for a campaign that accepts invitations; stores
 /// nothing.
 pub fn read(

@@ -187,7 +187,7 @@ mod tests {
 
 /// A CSV reader for an organizer's file. Spreadsheets in Indonesian (and many other) locales
 /// save "CSV" with semicolons, because the comma is their decimal mark; the header line decides.
-fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<std::io::BufReader<R>> {
+pub(crate) fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<std::io::BufReader<R>> {
     use std::io::BufRead as _;
     let mut buffered = std::io::BufReader::with_capacity(1 << 16, reader);
     let delimiter = buffered.fill_buf().map(detect_delimiter).unwrap_or(b',');

@@ -153,6 +153,21 @@ pub fn import_responses(
     reader: impl Read,
     allow_duplicate: bool,
 ) -> Result<usize, super::ImportError> {
+    import_responses_then(conn, campaign_id, file, reader, allow_duplicate, |_, _| {
+        Ok(())
+    })
+}
+
+/// [`import_responses`], running `then` with the number stored in the same transaction (the
+/// console and the API record the audit line there).
+pub fn import_responses_then(
+    conn: &mut crate::db::DbConn,
+    campaign_id: CampaignId,
+    file: &str,
+    reader: impl Read,
+    allow_duplicate: bool,
+    then: impl FnOnce(&mut crate::db::DbConn, usize) -> Result<(), crate::db::DbError>,
+) -> Result<usize, super::ImportError> {
     let (_, template) = crate::campaign::accepting_responses(conn, campaign_id)?;
     let directory = UnitDirectory::load(conn, campaign_id)?;
     let mut hashing = super::HashingReader::new(reader);
@@ -178,6 +193,7 @@ pub fn import_responses(
         }
         let stored = crate::db::responses::insert_all(conn, campaign_id, today, &rows)?;
         crate::db::responses::record_import(conn, campaign_id, &sha256, file, stored)?;
+        then(conn, stored)?;
         Ok(stored)
     })
 }

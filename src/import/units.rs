@@ -173,12 +173,28 @@ pub fn import_units(
     file: &str,
     reader: impl Read,
 ) -> Result<crate::db::units::UpsertCounts, super::ImportError> {
+    import_units_then(conn, file, reader, |_, _| Ok(()))
+}
+
+/// [`import_units`], running `then` in the same transaction once the units are stored (the
+/// console and the API record the audit line there).
+pub fn import_units_then(
+    conn: &mut crate::db::DbConn,
+    file: &str,
+    reader: impl Read,
+    then: impl FnOnce(
+        &mut crate::db::DbConn,
+        &crate::db::units::UpsertCounts,
+    ) -> Result<(), crate::db::DbError>,
+) -> Result<crate::db::units::UpsertCounts, super::ImportError> {
     let (rows, mut issues) = read_units_csv(file, reader)?;
     crate::db::write_tx(conn, |conn| {
         let existing = crate::db::units::all(conn)?;
         check_tree(&existing, &rows, &mut issues);
         issues.into_result()?;
         let specs: Vec<UnitSpec> = rows.into_iter().map(|r| r.spec).collect();
-        Ok(crate::db::units::upsert_all(conn, &specs)?)
+        let counts = crate::db::units::upsert_all(conn, &specs)?;
+        then(conn, &counts)?;
+        Ok(counts)
     })
 }

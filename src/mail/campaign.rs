@@ -163,6 +163,20 @@ pub fn invite(
     public_url: &str,
 ) -> Result<Vec<IssuedLink>, OutreachError> {
     let invitations = crate::import::invitations::read(conn, campaign_id, file, reader)?;
+    invite_read_then(conn, invitations, reissue, public_url, |_, _| Ok(()))
+}
+
+/// [`invite`] for a file already read (`import::invitations::read`, so that the caller can
+/// check its lines first), running `then` with the issued links in the same transaction (the
+/// console and the API record the audit line there).
+pub fn invite_read_then(
+    conn: &mut DbConn,
+    invitations: crate::import::invitations::InvitationFile,
+    reissue: bool,
+    public_url: &str,
+    then: impl FnOnce(&mut DbConn, &[IssuedLink]) -> Result<(), db::DbError>,
+) -> Result<Vec<IssuedLink>, OutreachError> {
+    let campaign_id = invitations.campaign_id();
     let context = LinkContext::load(conn, campaign_id, public_url)?;
     write_tx(conn, |conn| {
         let links = crate::import::invitations::issue(conn, invitations, reissue)?;
@@ -173,6 +187,7 @@ pub fn invite(
             })
             .collect::<Result<Vec<_>, _>>()?;
         enqueue_many(conn, &messages)?;
+        then(conn, &links)?;
         Ok(links)
     })
 }

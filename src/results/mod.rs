@@ -46,7 +46,7 @@ pub enum ResultsError {
     Db(#[from] db::DbError),
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateRef {
     pub id: String,
     pub version: i32,
@@ -54,14 +54,14 @@ pub struct TemplateRef {
     pub title: Localized,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupInfo {
     pub id: String,
     pub title: Localized,
     pub weight: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignInfo {
     pub id: CampaignId,
     pub title: String,
@@ -78,7 +78,7 @@ pub struct CampaignInfo {
     pub compared_with: Option<CampaignId>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignResults {
     pub campaign: CampaignInfo,
     pub units: Vec<UnitResult>,

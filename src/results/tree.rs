@@ -11,7 +11,7 @@ use super::aggregate::{UnitAccumulator, UnitLabel};
 use crate::stats::{competition_ranks, rank_intervals, AlphaAccumulator, Moments, Summary};
 
 /// Why a figure set shows its n only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Suppression {
     /// Fewer than the campaign's `min_responses` responses.
@@ -21,7 +21,7 @@ pub enum Suppression {
     Complement,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DimensionResult {
     pub id: String,
     pub n: u64,
@@ -36,7 +36,7 @@ pub struct DimensionResult {
 }
 
 /// One set of figures: a unit's subtree, or its own responses.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub n: u64,
     /// No figure of this set is shown anywhere, only its n.
@@ -53,7 +53,7 @@ pub struct Figures {
 }
 
 /// The difference from an earlier campaign (Welch's t on the respondents' overall scores).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub campaign: crate::db::CampaignId,
     pub previous_score: f64,
@@ -65,7 +65,7 @@ pub struct Change {
     pub significant: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UnitResult {
     pub code: String,
     pub name: String,

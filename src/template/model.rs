@@ -7,7 +7,7 @@ pub use crate::domain::Lang;
 
 /// A text in Indonesian and English. A template may give only one language (or a plain
 /// string); the other then falls back to it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Localized {
     pub id: String,
     pub en: String,

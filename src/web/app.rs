@@ -44,6 +44,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let key = Arc::new(config.key);
     let writing = key.clone();
+    let closing = key.clone();
     let releasing = key;
     let submissions = GroupWriter::spawn(
         pool.clone(),
@@ -76,6 +77,7 @@ pub async fn serve(
         public_url: config.public_url.trim_end_matches('/').to_owned(),
         trust_proxy: config.trust_proxy,
         results: Arc::new(crate::results::ResultsCache::new()),
+        key: closing,
     });
     let server = HttpServer::new(move || {
         // The last `wrap` runs first: the request log sees every response, headers included.

@@ -13,6 +13,7 @@
 //! Handlers are thin: they pick the language, run the blocking work of `respond` through the
 //! database pool, and choose a page and a status.
 
+mod api;
 mod app;
 mod blank_forms;
 mod console;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Computed results per campaign, for the console and the API (see results::cache).
     pub results: Arc<crate::results::ResultsCache>,
+    /// The server key, to release pending answers when a campaign is closed.
+    pub key: Arc<crate::secret::Key>,
 }
 
 impl AppState {

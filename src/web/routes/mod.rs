@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     respondent::configure(cfg);
     console_password::configure(cfg);
     super::console::configure(cfg);
+    crate::web::api::configure(cfg);
 }
 
 /// 200 while the database answers, 503 otherwise (for load balancers and monitoring).
