@@ -814,3 +814,52 @@ async fn blank_forms_of_one_unit_differ_only_by_their_token() {
     let (_, other) = get(&server.link(&tokens[1])).await;
     assert!(!other.contains(" checked>"));
 }
+
+/// Issue 11, row 12: other methods on a link are 405 with `Allow` (not "unknown link"), and
+/// HEAD is answered like GET, without a body, everywhere a page is read.
+#[tokio::test]
+async fn other_methods_are_refused_with_allow_and_head_is_answered() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "ani@example.go.id,A\n");
+    let server = Server::start(&db, &[]);
+    let link = server.link(&tokens[0]);
+    for method in ["PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = client()
+            .request(method.clone(), &link)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method}"
+        );
+        assert_eq!(response.headers()["allow"], "GET, HEAD, POST", "{method}");
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+    }
+    let head = client().head(&link).send().await.expect("HEAD");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(head.headers()["cache-control"], "no-store");
+    assert_eq!(head.bytes().await.expect("body").len(), 0);
+    let unknown = client()
+        .head(server.link("a".repeat(43).as_str()))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    for path in ["/healthz", "/thanks", "/static/kinerja.css"] {
+        let url = format!("{}{path}", server.base);
+        let head = client().head(&url).send().await.expect("HEAD");
+        assert_eq!(head.status(), StatusCode::OK, "{path}");
+        assert_eq!(head.bytes().await.expect("body").len(), 0, "{path}");
+        let post = client().post(&url).send().await.expect("POST");
+        assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(post.headers()["allow"], "GET, HEAD", "{path}");
+    }
+    // The form itself still works.
+    let (status, _) = get(&link).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -12,12 +12,31 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/static/kinerja.css", web::get().to(stylesheet));
+    cfg.service(readable("/healthz").route(get_or_head().to(healthz)))
+        .service(readable("/static/kinerja.css").route(get_or_head().to(stylesheet)));
     respondent::configure(cfg);
     console_password::configure(cfg);
     super::console::configure(cfg);
     crate::web::api::configure(cfg);
+}
+
+/// GET, and HEAD answered the same way: actix sends a HEAD response's headers without its
+/// body.
+pub(crate) fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+}
+
+/// A resource that is only read: any other method is 405 with `Allow: GET, HEAD`.
+pub(crate) fn readable(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async { method_not_allowed("GET, HEAD") }))
+}
+
+/// 405 with the methods the resource allows.
+pub(crate) fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow))
+        .content_type("text/plain; charset=utf-8")
+        .body("method not allowed\n")
 }
 
 /// 200 while the database answers, 503 otherwise (for load balancers and monitoring).

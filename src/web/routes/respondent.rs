@@ -19,12 +19,18 @@ use crate::web::state::{blocking, AppState, WebError};
 use super::is_cross_site;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/thanks", web::get().to(thanks)).service(
-        web::scope("/r")
-            .wrap(from_fn(respondent_guard))
-            .route("/{token}", web::get().to(show_form))
-            .route("/{token}", web::post().to(post_form)),
-    );
+    cfg.service(super::readable("/thanks").route(super::get_or_head().to(thanks)))
+        .service(
+            web::scope("/r").wrap(from_fn(respondent_guard)).service(
+                web::resource("/{token}")
+                    .route(super::get_or_head().to(show_form))
+                    .route(web::post().to(post_form))
+                    // PUT, DELETE, PATCH, OPTIONS...: the link exists for these three only.
+                    .default_service(web::to(|| async {
+                        super::method_not_allowed("GET, HEAD, POST")
+                    })),
+            ),
+        );
 }
 
 async fn thanks(req: HttpRequest) -> HttpResponse {
