@@ -43,6 +43,28 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     )
 }
 
+/// 429 for an address that tried too many unknown links, with when to try again.
+pub fn too_many(
+    t: &crate::web::i18n::Texts,
+    retry: crate::web::ratelimit::RetryAfter,
+) -> HttpResponse {
+    let mut response = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        t,
+        t.too_many_heading,
+        t.too_many_text,
+        None,
+    );
+    if let Ok(value) =
+        actix_web::http::header::HeaderValue::from_str(&retry.0.as_secs().to_string())
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// The page for a link that cannot be answered (or a failure), in the right language. An
 /// unknown link counts against the client's misses.
 pub fn link_error_page(
@@ -54,15 +76,17 @@ pub fn link_error_page(
     let lang_of = |invitation_lang: &Lang| request_lang(req, form_lang.or(Some(*invitation_lang)));
     let mut response = match &error {
         WebError::Link(LinkError::Unknown) => {
-            state.limiter.record_miss(state.client_address(req));
             let t = texts(request_lang(req, form_lang));
-            page(
-                StatusCode::NOT_FOUND,
-                t,
-                t.unknown_heading,
-                t.unknown_text,
-                None,
-            )
+            match state.limiter.record_miss(state.client_address(req)) {
+                Ok(()) => page(
+                    StatusCode::NOT_FOUND,
+                    t,
+                    t.unknown_heading,
+                    t.unknown_text,
+                    None,
+                ),
+                Err(retry) => too_many(t, retry),
+            }
         }
         WebError::Link(LinkError::AlreadySubmitted { lang }) => {
             let t = texts(lang_of(lang));

@@ -36,9 +36,55 @@ struct Counter {
     misses: u32,
 }
 
+/// Addresses remembered at most (two generations of half this each): about 40 bytes each, so
+/// a flood of spoofed or rotating addresses costs at most a few megabytes.
+const CAPACITY: usize = 100_000;
+
+/// The counters of recent addresses in two generations: new entries go into `current`; when it
+/// is half full, it becomes `previous` and the old `previous` is dropped whole. Every check is
+/// a hash lookup or two (no scan of the table), memory is bounded, and an address active
+/// within the last generation keeps its counts.
+struct Generations {
+    current: HashMap<IpAddr, Counter>,
+    previous: HashMap<IpAddr, Counter>,
+}
+
+impl Generations {
+    fn counter(&mut self, address: IpAddr, now: Instant, window: Duration) -> &mut Counter {
+        if !self.current.contains_key(&address) {
+            if self.current.len() >= CAPACITY / 2 {
+                self.previous = std::mem::take(&mut self.current);
+            }
+            let carried = self.previous.remove(&address).unwrap_or(Counter {
+                started: now,
+                requests: 0,
+                misses: 0,
+            });
+            self.current.insert(address, carried);
+        }
+        let counter = self.current.entry(address).or_insert(Counter {
+            started: now,
+            requests: 0,
+            misses: 0,
+        });
+        if now.duration_since(counter.started) >= window {
+            *counter = Counter {
+                started: now,
+                requests: 0,
+                misses: 0,
+            };
+        }
+        counter
+    }
+
+    fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
+}
+
 pub struct RateLimiter {
     limits: Limits,
-    counters: Mutex<HashMap<IpAddr, Counter>>,
+    counters: Mutex<Generations>,
 }
 
 /// How long a refused client should wait.
@@ -48,49 +94,55 @@ impl RateLimiter {
     pub fn new(limits: Limits) -> RateLimiter {
         RateLimiter {
             limits,
-            counters: Mutex::new(HashMap::new()),
+            counters: Mutex::new(Generations {
+                current: HashMap::new(),
+                previous: HashMap::new(),
+            }),
         }
     }
 
-    /// Counts a request; refuses it when the address is over either limit.
+    fn retry_after(&self, counter: &Counter, now: Instant) -> RetryAfter {
+        let left = self
+            .limits
+            .window
+            .saturating_sub(now.duration_since(counter.started));
+        RetryAfter(left.max(Duration::from_secs(1)))
+    }
+
+    /// Counts a request; refuses it when the address is over its request limit. Unknown links
+    /// do not count here: an office whose one bored member tried 30 made-up links must still
+    /// reach its real ones (see [`RateLimiter::record_miss`]).
     pub fn check(&self, address: IpAddr) -> Result<(), RetryAfter> {
         let now = Instant::now();
         let Ok(mut counters) = self.counters.lock() else {
             return Ok(());
         };
-        if counters.len() > 100_000 {
-            counters.retain(|_, c| now.duration_since(c.started) < self.limits.window);
-        }
-        let counter = counters.entry(address).or_insert(Counter {
-            started: now,
-            requests: 0,
-            misses: 0,
-        });
-        if now.duration_since(counter.started) >= self.limits.window {
-            *counter = Counter {
-                started: now,
-                requests: 0,
-                misses: 0,
-            };
-        }
-        if counter.requests >= self.limits.requests || counter.misses >= self.limits.misses {
-            let left = self
-                .limits
-                .window
-                .saturating_sub(now.duration_since(counter.started));
-            return Err(RetryAfter(left.max(Duration::from_secs(1))));
+        let counter = counters.counter(address, now, self.limits.window);
+        if counter.requests >= self.limits.requests {
+            return Err(self.retry_after(counter, now));
         }
         counter.requests += 1;
         Ok(())
     }
 
-    /// Counts an unknown link presented by the address.
-    pub fn record_miss(&self, address: IpAddr) {
-        if let Ok(mut counters) = self.counters.lock() {
-            if let Some(counter) = counters.get_mut(&address) {
-                counter.misses += 1;
-            }
+    /// Counts an unknown link presented by the address; refused (the caller answers 429
+    /// instead of 404) once the address has presented more than its limit of them.
+    pub fn record_miss(&self, address: IpAddr) -> Result<(), RetryAfter> {
+        let now = Instant::now();
+        let Ok(mut counters) = self.counters.lock() else {
+            return Ok(());
+        };
+        let counter = counters.counter(address, now, self.limits.window);
+        counter.misses = counter.misses.saturating_add(1);
+        if counter.misses > self.limits.misses {
+            return Err(self.retry_after(counter, now));
         }
+        Ok(())
+    }
+
+    /// Addresses remembered now (at most [`CAPACITY`]).
+    pub fn remembered(&self) -> usize {
+        self.counters.lock().map(|c| c.len()).unwrap_or(0)
     }
 }
 
@@ -115,11 +167,40 @@ mod tests {
             "the 11th request is over the limit"
         );
         assert!(limiter.check(other).is_ok());
-        limiter.record_miss(other);
-        assert!(limiter.check(other).is_ok());
-        limiter.record_miss(other);
-        let refused = limiter.check(other).err().map(|r| r.0);
+        assert!(limiter.record_miss(other).is_ok());
+        assert!(limiter.record_miss(other).is_ok());
+        // Past the miss limit only further unknown links are refused; known ones pass.
+        let refused = limiter.record_miss(other).err().map(|r| r.0);
         assert!(refused
             .is_some_and(|wait| wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1)));
+        assert!(limiter.check(other).is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_addresses_stays_bounded_and_keeps_recent_counts() {
+        let limiter = RateLimiter::new(Limits {
+            window: Duration::from_secs(600),
+            requests: 3,
+            misses: 1,
+        });
+        let office = IpAddr::from([10, 1, 2, 3]);
+        for _ in 0..3 {
+            assert!(limiter.check(office).is_ok());
+        }
+        // 140,000 other addresses, as a spoofing client produced.
+        for i in 0u32..140_000 {
+            let _ = limiter.check(IpAddr::from(i.to_be_bytes()));
+            assert!(limiter.remembered() <= CAPACITY);
+        }
+        // The office, seen within the last generation... or forgotten with a whole older one,
+        // never half-counted; either way the table never grew past its capacity.
+        assert!(limiter.remembered() <= CAPACITY);
+        let again = IpAddr::from(139_999u32.to_be_bytes());
+        assert!(limiter.check(again).is_ok());
+        assert!(limiter.check(again).is_ok());
+        assert!(
+            limiter.check(again).is_err(),
+            "a recent address keeps its count"
+        );
     }
 }

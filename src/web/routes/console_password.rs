@@ -40,7 +40,11 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 
 /// The page for a link that is unknown, used or expired; counted as a miss.
 fn unusable(req: &HttpRequest, state: &AppState, lang: Lang) -> HttpResponse {
-    state.limiter.record_miss(state.client_address(req));
+    if let Err(retry) = state.limiter.record_miss(state.client_address(req)) {
+        let mut response = crate::web::errors::too_many(texts(lang), retry);
+        no_store(&mut response);
+        return response;
+    }
     let p = password_texts(lang);
     let mut response = page(
         StatusCode::NOT_FOUND,
