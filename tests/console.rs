@@ -466,3 +466,307 @@ async fn a_hostile_unit_name_is_printed_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("organizer.add") && page.contains("organizer admin@example.go.id"));
 }
+
+// ---------------------------------------------------------------- admin actions
+
+/// ROOT > A > A1, ROOT > B.
+const TREE: &str =
+    "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nA1,Unit A1,A\nB,Unit B,ROOT\n";
+
+/// A multipart form with the anti-forgery field and one file.
+fn upload(csrf: &str, name: &str, text: &str, extra: &[(&str, &str)]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
+    for (k, v) in extra {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form.part(
+        "file",
+        reqwest::multipart::Part::text(text.to_owned()).file_name(name.to_owned()),
+    )
+}
+
+async fn post_form(
+    server: &Server,
+    client: &Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let response = client
+        .post(server.url(path))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    answer(response).await
+}
+
+async fn post_upload(
+    server: &Server,
+    client: &Client,
+    path: &str,
+    form: reqwest::multipart::Form,
+) -> (StatusCode, String, String) {
+    let response = client
+        .post(server.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    answer(response).await
+}
+
+/// Status, Location (empty if none) and body.
+async fn answer(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.expect("body"))
+}
+
+fn status_of(db: &TestDb, campaign: i64) -> String {
+    let mut conn = db.conn();
+    kinerja::db::campaigns::get(&mut conn, kinerja::db::CampaignId(campaign))
+        .expect("read")
+        .expect("the campaign")
+        .status
+        .as_str()
+        .to_owned()
+}
+
+fn audit_lines(db: &TestDb) -> Vec<(String, String, String)> {
+    let mut conn = db.conn();
+    kinerja::audit::list(&mut conn, None)
+        .expect("audit log")
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.object))
+        .collect()
+}
+
+#[tokio::test]
+async fn admins_act_from_the_console_and_viewers_and_forgeries_may_not() {
+    let db = TestDb::new();
+    let campaign = db.campaign(TREE, common::CLIMATE, &[]);
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    add(&db, "viewer@example.go.id", &["--role", "viewer"]);
+    add(
+        &db,
+        "scoped@example.go.id",
+        &["--role", "admin", "--scope", "A"],
+    );
+    let server = Server::start(&db, &["--public-url", common::PUBLIC_URL]);
+    let page_path = format!("/console/campaigns/{campaign}");
+    let people = "email,unit\nani@example.go.id,A1\nbudi@example.go.id,B\n";
+    let responses = "unit,q1\nA1,4\n";
+    let records = std::fs::read_to_string(common::RECORDS).expect("template");
+
+    // A viewer: 403 on every action, with its own valid token; nothing changes.
+    let viewer = signed_in(&server, "viewer@example.go.id").await;
+    let (_, page) = get(&server, &viewer, &page_path).await;
+    assert!(!page.contains("/open\""), "a viewer is shown no actions");
+    let csrf = csrf_of(&page);
+    let audit_before = db.count("audit_log");
+    for action in ["open", "close", "remind", "summaries"] {
+        let path = format!("{page_path}/{action}");
+        let (status, _, _) = post_form(&server, &viewer, &path, &[("csrf", &csrf)]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let new = [
+        ("csrf", csrf.as_str()),
+        ("template", "team-climate"),
+        ("period", "2027"),
+        ("title", "By a viewer"),
+    ];
+    let (status, _, _) = post_form(&server, &viewer, "/console/new", &new).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (path, name, text) in [
+        (format!("{page_path}/invitations"), "people.csv", people),
+        (format!("{page_path}/responses"), "responses.csv", responses),
+        ("/console/units".to_owned(), "units.csv", TREE),
+        ("/console/templates".to_owned(), "t.toml", records.as_str()),
+    ] {
+        let (status, _, _) =
+            post_upload(&server, &viewer, &path, upload(&csrf, name, text, &[])).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(db.count("audit_log"), audit_before);
+    assert_eq!(db.count("campaigns"), 1);
+    assert_eq!(db.count("invitations"), 0);
+    assert_eq!(status_of(&db, campaign), "open");
+
+    // An admin without the right token is refused too.
+    let admin = signed_in(&server, "admin@example.go.id").await;
+    let (_, page) = get(&server, &admin, &page_path).await;
+    assert!(page.contains(&format!("action=\"{page_path}/close\"")));
+    let csrf = csrf_of(&page);
+    let close = format!("{page_path}/close");
+    for form in [vec![], vec![("csrf", "wrong")]] {
+        let (status, _, _) = post_form(&server, &admin, &close, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{form:?}");
+    }
+    let (status, _, _) = post_upload(
+        &server,
+        &admin,
+        &format!("{page_path}/invitations"),
+        upload("wrong", "people.csv", people, &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status_of(&db, campaign), "open");
+    assert_eq!(db.count("invitations"), 0);
+
+    // Close, then open: each with its audit line by the admin.
+    let (status, location, _) = post_form(&server, &admin, &close, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with(&format!("{page_path}?done=")),
+        "{location}"
+    );
+    assert_eq!(status_of(&db, campaign), "closed");
+    let (_, page) = get(&server, &admin, &location).await;
+    assert!(page.contains("Kampanye ditutup; jawaban yang tertunda dilepaskan."));
+    let object = format!("campaign {campaign}");
+    assert_eq!(
+        audit_lines(&db).last(),
+        Some(&(
+            "admin@example.go.id".to_owned(),
+            "campaign.close".to_owned(),
+            object.clone()
+        ))
+    );
+    let (status, _, _) = post_form(
+        &server,
+        &admin,
+        &format!("{page_path}/open"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&db, campaign), "open");
+    assert_eq!(
+        audit_lines(&db).last(),
+        Some(&(
+            "admin@example.go.id".to_owned(),
+            "campaign.open".to_owned(),
+            object.clone()
+        ))
+    );
+
+    // A bad people list: every line's problem on the page, nothing stored.
+    let bad = "email,unit\nnot-an-address,A1\nbudi@example.go.id,NOPE\n";
+    let (status, _, page) = post_upload(
+        &server,
+        &admin,
+        &format!("{page_path}/invitations"),
+        upload(&csrf, "people.csv", bad, &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        row_with(&page, "<td class=\"num\">2</td><td>email</td>"),
+        "{page}"
+    );
+    assert!(
+        row_with(&page, "<td class=\"num\">3</td><td>unit</td>"),
+        "{page}"
+    );
+    assert!(page.contains("unknown unit &#39;NOPE&#39;") || page.contains("NOPE"));
+    assert_eq!(db.count("invitations"), 0);
+    assert_eq!(db.count("outbox"), 0);
+
+    // A good one: a link and a queued invitation per line.
+    let (status, location, _) = post_upload(
+        &server,
+        &admin,
+        &format!("{page_path}/invitations"),
+        upload(&csrf, "people.csv", people, &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.contains("done=2%20"), "{location}");
+    assert_eq!(db.count("invitations"), 2);
+    assert_eq!(db.count("outbox"), 2);
+    assert_eq!(
+        audit_lines(&db).last().map(|l| l.1.as_str()),
+        Some("campaign.invite")
+    );
+
+    // The outbox page counts them.
+    let (status, page) = get(&server, &admin, "/console/outbox").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"queued\">2<"), "{page}");
+    assert!(page.contains("id=\"sent\">0<") && page.contains("id=\"failed\">0<"));
+
+    // A bad template: each problem with its line and column; nothing stored.
+    let templates_before = db.count("templates");
+    let (status, _, page) = post_upload(
+        &server,
+        &admin,
+        "/console/templates",
+        upload(&csrf, "t.toml", "id = \"t\"\nversion = \"one\"\n", &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    // `version` takes an integer: the string's position, line 2 column 11.
+    assert!(
+        row_with(&page, "<td class=\"num\">2</td><td>11</td>"),
+        "{page}"
+    );
+    assert_eq!(db.count("templates"), templates_before);
+    let (status, location, _) = post_upload(
+        &server,
+        &admin,
+        "/console/templates",
+        upload(&csrf, "records.toml", &records, &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(db.count("templates"), templates_before + 1);
+
+    // A new campaign from the form, as a draft.
+    let new = [
+        ("csrf", csrf.as_str()),
+        ("template", "team-climate"),
+        ("period", "2027"),
+        ("title", "Iklim 2027"),
+        ("units", "A1, B"),
+        ("draft", "1"),
+    ];
+    let (status, location, page) = post_form(&server, &admin, "/console/new", &new).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let created: i64 = location
+        .trim_start_matches("/console/campaigns/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("the new campaign's page");
+    assert_eq!(status_of(&db, created), "draft");
+
+    // A scoped admin may not change the tree or templates.
+    let scoped = signed_in(&server, "scoped@example.go.id").await;
+    let (_, page) = get(&server, &scoped, "/console/").await;
+    let csrf = csrf_of(&page);
+    let units_before = db.count("units");
+    for (path, name, text) in [
+        (
+            "/console/units",
+            "units.csv",
+            "code,name,parent_code\nA2,Unit A2,A\n",
+        ),
+        ("/console/templates", "t.toml", records.as_str()),
+    ] {
+        let (status, _, _) =
+            post_upload(&server, &scoped, path, upload(&csrf, name, text, &[])).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(db.count("units"), units_before);
+}
+
+/// Whether a table row of the page holds `cells`.
+fn row_with(page: &str, cells: &str) -> bool {
+    page.lines()
+        .any(|l| l.starts_with("<tr>") && l.contains(cells))
+}

@@ -7,11 +7,11 @@
 //! - `reads`, `writes`: the handlers; reads for every organizer, writes for admins.
 //! - `docs`: Swagger UI from the vendored assets.
 
-mod auth;
+pub(super) mod auth;
 mod docs;
-mod problem;
+pub(super) mod problem;
 mod reads;
-mod writes;
+pub(super) mod writes;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, Route};

@@ -56,8 +56,24 @@ pub async fn import_template(
     auth::require_unscoped_admin(&principal, "templates")?;
     let body = read_body(&req, payload, BodyKind::Toml).await?;
     let source = auth::body_text(&body)?.to_owned();
+    let imported = store_template(&state, principal, source).await?;
+    let status = if imported.outcome == "created" {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(imported))
+}
+
+/// Checks and stores a template with its audit line, as `POST /api/v1/templates` and the
+/// console's upload do (the caller has checked the principal may change templates).
+pub(crate) async fn store_template(
+    state: &AppState,
+    principal: Principal,
+    source: String,
+) -> Result<TemplateImported, ApiError> {
     let template = crate::template::parse_template(&source).map_err(template_issues)?;
-    let imported = state
+    state
         .pool
         .run(Access::Write, move |conn| {
             let object = format!("template {} v{}", template.key, template.version);
@@ -77,13 +93,7 @@ pub async fn import_template(
                 outcome: outcome_word(outcome).to_owned(),
             })
         })
-        .await?;
-    let status = if imported.outcome == "created" {
-        actix_web::http::StatusCode::CREATED
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(imported))
+        .await
 }
 
 fn outcome_word(outcome: ImportOutcome) -> &'static str {
@@ -126,7 +136,18 @@ pub async fn import_units(
     let principal = principal(&req, &state).await?;
     auth::require_unscoped_admin(&principal, "the unit tree")?;
     let body = read_body(&req, payload, BodyKind::Csv).await?;
-    let counts = state
+    let counts = store_units(&state, principal, body).await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
+
+/// Stores a unit file with its audit line (all of it, or nothing), as `POST /api/v1/units` and
+/// the console's upload do (the caller has checked the principal may change the tree).
+pub(crate) async fn store_units(
+    state: &AppState,
+    principal: Principal,
+    body: actix_web::web::Bytes,
+) -> Result<UnitsImported, ApiError> {
+    state
         .pool
         .run(Access::Write, move |conn| {
             let counts = crate::import::units::import_units_then(
@@ -152,8 +173,7 @@ pub async fn import_units(
                 unchanged: counts.unchanged,
             })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(counts))
+        .await
 }
 
 /// A new campaign, as `kinerja campaign create` takes it.
@@ -207,6 +227,19 @@ pub async fn create_campaign(
     let body = read_body(&req, payload, BodyKind::Json).await?;
     let new: NewCampaign = serde_json::from_slice(&body)
         .map_err(|e| ApiError::unprocessable(format!("the body is not a campaign: {e}")))?;
+    let view = store_campaign(&state, principal, new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/campaigns/{}", view.id)))
+        .json(view))
+}
+
+/// Creates a campaign with its audit line, as `POST /api/v1/campaigns` and the console's form
+/// do (the caller has checked the principal is an admin).
+pub(crate) async fn store_campaign(
+    state: &AppState,
+    principal: Principal,
+    new: NewCampaign,
+) -> Result<CampaignView, ApiError> {
     let closes_on = new
         .closes_on
         .as_deref()
@@ -216,7 +249,7 @@ pub async fn create_campaign(
             })
         })
         .transpose()?;
-    let view = state
+    state
         .pool
         .run(Access::Write, move |conn| {
             let units = scoped_units(conn, &principal, new.units)?;
@@ -241,10 +274,7 @@ pub async fn create_campaign(
             })?;
             view_of(conn, &principal, id)
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/campaigns/{}", view.id)))
-        .json(view))
+        .await
 }
 
 /// The units a scoped admin's campaign covers: those named, each of which must be inside the
@@ -291,15 +321,25 @@ async fn campaign_to_change(
     id_text: &str,
 ) -> Result<(Principal, CampaignId), ApiError> {
     let principal = principal(req, state).await?;
-    auth::require_admin(&principal)?;
-    let scoped = auth::load_campaign(state, &principal, id_text).await?;
+    let id = changeable_campaign(state, &principal, id_text).await?;
+    Ok((principal, id))
+}
+
+/// [`campaign_to_change`] for a known principal (the console's session).
+pub(crate) async fn changeable_campaign(
+    state: &AppState,
+    principal: &Principal,
+    id_text: &str,
+) -> Result<CampaignId, ApiError> {
+    auth::require_admin(principal)?;
+    let scoped = auth::load_campaign(state, principal, id_text).await?;
     if !scoped.wholly_in_scope() {
         return Err(ApiError::forbidden(format!(
             "campaign {} covers units outside this organizer's scope",
             scoped.campaign.id
         )));
     }
-    Ok((principal, scoped.campaign.id))
+    Ok(scoped.campaign.id)
 }
 
 #[utoipa::path(
@@ -322,7 +362,17 @@ pub async fn open_campaign(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id) = campaign_to_change(&req, &state, &path).await?;
-    let view = state
+    let view = set_open(&state, principal, id).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Opens a campaign with its audit line (the caller has checked the principal may change it).
+pub(crate) async fn set_open(
+    state: &AppState,
+    principal: Principal,
+    id: CampaignId,
+) -> Result<CampaignView, ApiError> {
+    state
         .pool
         .run(Access::Write, move |conn| {
             campaign::set_status_then(conn, id, CampaignStatus::Open, |conn| {
@@ -336,8 +386,7 @@ pub async fn open_campaign(
             })?;
             view_of(conn, &principal, id)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 #[utoipa::path(
@@ -360,8 +409,19 @@ pub async fn close_campaign(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (principal, id) = campaign_to_change(&req, &state, &path).await?;
+    let view = set_closed(&state, principal, id).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Closes a campaign, releasing its pending answers, with its audit line (the caller has
+/// checked the principal may change it).
+pub(crate) async fn set_closed(
+    state: &AppState,
+    principal: Principal,
+    id: CampaignId,
+) -> Result<CampaignView, ApiError> {
     let key = state.key.clone();
-    let view = state
+    state
         .pool
         .run(Access::Write, move |conn| {
             crate::pending::close_then(conn, &key, id, |conn, released| {
@@ -375,8 +435,7 @@ pub async fn close_campaign(
             })?;
             view_of(conn, &principal, id)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -457,11 +516,42 @@ pub async fn invite(
         .into_inner();
     let scoped = auth::load_campaign(&state, &principal, &path).await?;
     let body = read_body(&req, payload, BodyKind::Csv).await?;
-    let (id, scope) = (scoped.campaign.id, scoped.scope);
     let send_email = query.email.unwrap_or(true);
     let reissue = query.reissue.unwrap_or(false);
+    let links = store_invitations(&state, principal, scoped, body, send_email, reissue).await?;
+    let base = &state.public_url;
+    Ok(HttpResponse::Ok().json(Invited {
+        issued: links.len(),
+        emails_queued: send_email,
+        links: if send_email {
+            Vec::new()
+        } else {
+            links
+                .iter()
+                .map(|l| IssuedLinkView {
+                    email: l.row.email.to_string(),
+                    unit: l.row.unit_code.clone(),
+                    url: format!("{base}/r/{}", l.token),
+                })
+                .collect()
+        },
+    }))
+}
+
+/// Issues the links of an invitation file (all lines, or none) with its audit line, queuing an
+/// invitation email per link when `send_email` (the caller has checked the principal is an
+/// admin who sees the campaign).
+pub(crate) async fn store_invitations(
+    state: &AppState,
+    principal: Principal,
+    scoped: auth::ScopedCampaign,
+    body: actix_web::web::Bytes,
+    send_email: bool,
+    reissue: bool,
+) -> Result<Vec<crate::import::invitations::IssuedLink>, ApiError> {
+    let (id, scope) = (scoped.campaign.id, scoped.scope);
     let public_url = state.public_url.clone();
-    let links = state
+    state
         .pool
         .run(Access::Write, move |conn| {
             let file = crate::import::invitations::read(conn, id, "invitations.csv", &body[..])?;
@@ -490,24 +580,7 @@ pub async fn invite(
             };
             Ok::<_, ApiError>(links)
         })
-        .await?;
-    let base = &state.public_url;
-    Ok(HttpResponse::Ok().json(Invited {
-        issued: links.len(),
-        emails_queued: send_email,
-        links: if send_email {
-            Vec::new()
-        } else {
-            links
-                .iter()
-                .map(|l| IssuedLinkView {
-                    email: l.row.email.to_string(),
-                    unit: l.row.unit_code.clone(),
-                    url: format!("{base}/r/{}", l.token),
-                })
-                .collect()
-        },
-    }))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -556,6 +629,20 @@ pub async fn import_responses(
         .into_inner();
     let scoped = auth::load_campaign(&state, &principal, &path).await?;
     let body = read_body(&req, payload, BodyKind::Csv).await?;
+    let allow_duplicate = query.allow_duplicate.unwrap_or(false);
+    let stored = store_responses(&state, principal, scoped, body, allow_duplicate).await?;
+    Ok(HttpResponse::Ok().json(ResponsesImported { stored }))
+}
+
+/// Stores a response file (all lines, or none) with its audit line (the caller has checked the
+/// principal is an admin who sees the campaign).
+pub(crate) async fn store_responses(
+    state: &AppState,
+    principal: Principal,
+    scoped: auth::ScopedCampaign,
+    body: actix_web::web::Bytes,
+    allow_duplicate: bool,
+) -> Result<usize, ApiError> {
     if !matches!(scoped.scope, crate::access::Scope::Everything) {
         outside_scope(
             unit_cells(&body).iter().map(|(l, c)| (*l, c.as_str())),
@@ -563,7 +650,7 @@ pub async fn import_responses(
         )?;
     }
     let id = scoped.campaign.id;
-    let stored = state
+    state
         .pool
         .run(Access::Write, move |conn| {
             Ok::<_, ApiError>(crate::import::responses::import_responses_then(
@@ -571,7 +658,7 @@ pub async fn import_responses(
                 id,
                 "responses.csv",
                 &body[..],
-                query.allow_duplicate.unwrap_or(false),
+                allow_duplicate,
                 |conn, stored| {
                     audit::record(
                         conn,
@@ -583,8 +670,7 @@ pub async fn import_responses(
                 },
             )?)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(ResponsesImported { stored }))
+        .await
 }
 
 /// The `unit` cell of each line of a CSV file, with its line; nothing when the file has no

@@ -10,6 +10,7 @@
 //! A scoped organizer sees the units of its subtree only (in the campaign's own unit
 //! snapshot); a campaign covering none of them, or a unit outside, is answered 404.
 
+mod actions;
 mod pages;
 mod session;
 mod texts;
@@ -44,6 +45,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/sign-in", web::post().to(sign_in))
                 .route("/sign-out", web::post().to(sign_out))
                 .route("/audit", web::get().to(audit_log))
+                .route("/outbox", web::get().to(actions::outbox))
+                .route("/new", web::get().to(actions::new_form))
+                .route("/new", web::post().to(actions::create))
+                .route("/templates", web::get().to(actions::templates_form))
+                .route("/templates", web::post().to(actions::upload_template))
+                .route("/units", web::get().to(actions::units_form))
+                .route("/units", web::post().to(actions::upload_units))
+                .route("/campaigns/{id}/open", web::post().to(actions::open))
+                .route("/campaigns/{id}/close", web::post().to(actions::close))
+                .route(
+                    "/campaigns/{id}/invitations",
+                    web::post().to(actions::invite),
+                )
+                .route(
+                    "/campaigns/{id}/responses",
+                    web::post().to(actions::responses),
+                )
+                .route("/campaigns/{id}/remind", web::post().to(actions::remind))
+                .route(
+                    "/campaigns/{id}/summaries",
+                    web::post().to(actions::summaries),
+                )
                 .route("/campaigns/{id}", web::get().to(campaign))
                 .route("/campaigns/{id}/results.{ext}", web::get().to(download))
                 .route("/campaigns/{id}/units/{code}", web::get().to(unit)),
@@ -145,6 +168,11 @@ fn refusal_page(req: &HttpRequest, signed: Option<&Signed>, refusal: Refusal) ->
     }
 }
 
+#[derive(serde::Deserialize)]
+struct Notice {
+    done: Option<String>,
+}
+
 fn frame(req: &HttpRequest, signed: &Signed) -> Frame {
     let lang = request_lang(req, None);
     let t = console_texts(lang);
@@ -152,7 +180,7 @@ fn frame(req: &HttpRequest, signed: &Signed) -> Frame {
     let kept: Vec<&str> = req
         .query_string()
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .filter(|p| !p.is_empty() && !p.starts_with("lang=") && !p.starts_with("done="))
         .collect();
     let mut switch = req.path().to_owned();
     switch.push('?');
@@ -172,6 +200,11 @@ fn frame(req: &HttpRequest, signed: &Signed) -> Frame {
             .unwrap_or_else(|| signed.principal.email.to_string()),
         csrf: signed.csrf.clone(),
         admin: signed.principal.can_write(),
+        unscoped_admin: signed.principal.can_write() && signed.principal.scope.is_none(),
+        notice: web::Query::<Notice>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().done)
+            .filter(|d| !d.is_empty()),
         switch,
     }
 }

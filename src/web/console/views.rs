@@ -18,6 +18,10 @@ pub struct Frame {
     pub who: String,
     pub csrf: String,
     pub admin: bool,
+    /// An admin without a scope: may change templates and the unit tree.
+    pub unscoped_admin: bool,
+    /// What the last action did (`?done=`), shown once above the page.
+    pub notice: Option<String>,
     /// This page in the other language.
     pub switch: String,
 }
