@@ -61,13 +61,36 @@ impl ResultsCache {
         if let Some(results) = self.lookup(key, wanted) {
             return Ok(results);
         }
-        let mut results = compute_one(conn, campaign_id)?;
-        if let Some(earlier) = compared_with {
-            let before = compute_one(conn, earlier)?;
-            compare::apply(&mut results, &before);
-        }
+        let own = self.base(conn, campaign_id, version(campaign_id))?;
+        let Some(earlier) = compared_with else {
+            return Ok(own);
+        };
+        // Each campaign's own pass is kept on its own, so comparing with a campaign already
+        // seen (the previous period, viewed last week) costs one pass, not two.
+        let before = self.base(conn, earlier, version(earlier))?;
+        let mut results = (*own).clone();
+        compare::apply(&mut results, &before);
         let results = Arc::new(results);
         self.store(key, wanted, Arc::clone(&results));
+        Ok(results)
+    }
+
+    /// A campaign's results without a comparison, from the cache or one pass.
+    fn base(
+        &self,
+        conn: &mut DbConn,
+        campaign_id: CampaignId,
+        version: i64,
+    ) -> Result<Arc<CampaignResults>, ResultsError> {
+        let key = Key {
+            campaign: campaign_id,
+            compared_with: None,
+        };
+        if let Some(results) = self.lookup(key, (version, None)) {
+            return Ok(results);
+        }
+        let results = Arc::new(compute_one(conn, campaign_id)?);
+        self.store(key, (version, None), Arc::clone(&results));
         Ok(results)
     }
 
