@@ -112,6 +112,11 @@ impl Pool {
             .map_err(|e| DbError::Pool(e.to_string()))
     }
 
+    /// An idle connection if there is one now, else None (never waits).
+    pub fn try_get(&self) -> Option<PooledConn> {
+        self.inner.connections.try_get()
+    }
+
     /// Runs blocking database work off the async workers, once a pooled connection is free
     /// (and, for a write on SQLite, once earlier writes of this process are done). The turn is
     /// held until the work ends, even if the caller stops waiting meanwhile. The caller's span

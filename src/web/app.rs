@@ -67,6 +67,12 @@ pub async fn serve(
             },
         )),
     );
+    // A second connection for computing a campaign and its comparison side by side, if one
+    // is idle right now (never waits: the cache falls back to one connection).
+    let spare: crate::results::cache::SpareConnection = {
+        let pool = pool.clone();
+        Arc::new(move || pool.try_get())
+    };
     let state = web::Data::new(AppState {
         submissions,
         pool,
@@ -76,7 +82,7 @@ pub async fn serve(
         public_origin: origin_of(&config.public_url),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
         trust_proxy: config.trust_proxy,
-        results: Arc::new(crate::results::ResultsCache::new()),
+        results: Arc::new(crate::results::ResultsCache::with_spare(spare)),
         key: closing,
     });
     let server = HttpServer::new(move || {
