@@ -770,3 +770,152 @@ fn row_with(page: &str, cells: &str) -> bool {
     page.lines()
         .any(|l| l.starts_with("<tr>") && l.contains(cells))
 }
+
+// ---------------------------------------------------------------- item distributions
+
+/// ROOT > A, B, C, D with k = 3: A (4 responses) and B (3) are published, C and D (2 each)
+/// are under the threshold, and together leave 4 of ROOT's 11 uncovered (no complement).
+/// support-tools is optional: A's four respondents answered it once.
+const ITEM_RESPONSES: &str =
+    "unit,clarity-goals,clarity-role,clarity-confused,support-manager,support-tools
+A,5,4,2,5,
+A,4,4,1,5,
+A,5,3,2,4,3
+A,2,4,1,5,
+B,3,3,3,3,3
+B,1,2,5,2,4
+B,4,5,1,4,5
+C,5,5,5,5,5
+C,4,4,4,4,4
+D,1,1,1,1,1
+D,2,2,2,2,2
+";
+
+/// The rows of the unit page's item table, in item order.
+fn item_rows(page: &str) -> Vec<&str> {
+    let start = page.find("<table class=\"items\">").expect("an item table");
+    let table = &page[start..];
+    let table = &table[..table.find("</table>").expect("its end")];
+    let body = &table[table.find("<tbody>").expect("a body")..];
+    body.split("<tr>").skip(1).collect()
+}
+
+#[tokio::test]
+async fn a_unit_page_shows_each_items_answers_over_its_subtree() {
+    let db = TestDb::new();
+    let campaign = db.campaign(
+        "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nC,Unit C,ROOT\nD,Unit D,ROOT\n",
+        common::CLIMATE,
+        &["--min-responses", "3"],
+    );
+    let file = db.write("responses.csv", ITEM_RESPONSES);
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &campaign.to_string(),
+        &file.display().to_string(),
+    ]);
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "admin@example.go.id").await;
+
+    // Counts per item and value (index 0: not answered), straight from the CSV.
+    let counts_of = |units: &[&str]| {
+        let mut counts = vec![[0u64; 6]; 5];
+        for line in ITEM_RESPONSES.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            if !units.contains(&cells[0]) {
+                continue;
+            }
+            for (item, cell) in cells[1..].iter().enumerate() {
+                let value: usize = if cell.is_empty() {
+                    0
+                } else {
+                    cell.parse().expect("a value 1..5")
+                };
+                counts[item][value] += 1;
+            }
+        }
+        counts
+    };
+    for (code, units) in [("A", vec!["A"]), ("ROOT", vec!["A", "B", "C", "D"])] {
+        let (status, page) = get(
+            &server,
+            &client,
+            &format!("/console/campaigns/{campaign}/units/{code}?lang=en"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Answers per item"), "{page}");
+        assert!(
+            page.contains("5 Strongly agree"),
+            "the legend names the points"
+        );
+        let counts = counts_of(&units);
+        let rows = item_rows(&page);
+        assert_eq!(rows.len(), 5, "{code}");
+        for (item, (row, counts)) in rows.iter().zip(&counts).enumerate() {
+            let n: u64 = counts.iter().sum();
+            let answered = n - counts[0];
+            assert!(
+                row.contains(&format!("<td class=\"num\">{answered}</td>")),
+                "{code} item {item}: {row}"
+            );
+            if answered < 3 {
+                assert!(
+                    row.contains(
+                        "withheld: answered by fewer respondents than the anonymity threshold (3)."
+                    ) && !row.contains("<svg"),
+                    "{code} item {item}: {row}"
+                );
+                continue;
+            }
+            // Values 1..5, then "not answered", as shares of the unit's respondents.
+            let shares: String = [1, 2, 3, 4, 5, 0]
+                .iter()
+                .map(|&v| {
+                    format!(
+                        "<td class=\"num\">{:.0}%</td>",
+                        counts[v] as f64 * 100.0 / n as f64
+                    )
+                })
+                .collect();
+            assert!(
+                row.contains(&format!("</svg></td>{shares}</tr>")),
+                "{code} item {item}: expected {shares} in {row}"
+            );
+            // One bar segment per answer given, its count in the title.
+            let segments = counts.iter().filter(|&&c| c > 0).count();
+            assert_eq!(row.matches("<rect class=").count(), segments, "{row}");
+        }
+    }
+    // A's optional item was answered once: withheld although A's figures are published.
+    let (_, page) = get(
+        &server,
+        &client,
+        &format!("/console/campaigns/{campaign}/units/A?lang=en"),
+    )
+    .await;
+    assert!(item_rows(&page)[4].contains("withheld"));
+
+    // C is under the threshold: no distribution at all, and the reason.
+    let (status, page) = get(
+        &server,
+        &client,
+        &format!("/console/campaigns/{campaign}/units/C?lang=en"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let section = &page[page.find("<h2 id=\"items\">").expect("the items section")..];
+    let section = &section[..section.find("</section>").expect("its end")];
+    assert!(
+        section
+            .contains("withheld: responses below the anonymity threshold. No figures are shown."),
+        "{section}"
+    );
+    assert!(
+        !section.contains("<table") && !section.contains("<svg"),
+        "{section}"
+    );
+}

@@ -660,6 +660,91 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
 }
 
 #[test]
+fn summaries_link_to_the_console_when_the_public_address_is_given() {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let heads = db.write(
+        "heads.csv",
+        "code,name,parent_code,head_email\nKW-ACEH,Kanwil DJPb Provinsi Aceh,DJPB,kepala.aceh@example.go.id\n",
+    );
+    db.ok(&["units", "import", &heads.display().to_string()]);
+    let args = [
+        "summary",
+        "send",
+        "--campaign",
+        "3",
+        "--to",
+        "penyelenggara@example.go.id",
+        "--unit-heads",
+        "--lang",
+        "en",
+        "--public-url",
+    ];
+    // Checked as `invite` checks it, before anything is queued.
+    let refused = db.kinerja(&[&args[..], &["survei.example.go.id"]].concat());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(
+        err.contains("--public-url 'survei.example.go.id' is not a web address"),
+        "{err}"
+    );
+    // A trailing slash is dropped, as for invitation links.
+    db.ok(&[&args[..], &["https://survei.example.go.id/kinerja/"]].concat());
+    let sink = SmtpSink::start();
+    assert!(send(&db, &sink.url(), false).starts_with("2 sent"));
+    let messages = sink.messages();
+    let text_of = |to: &str| {
+        messages
+            .iter()
+            .find(|m| m.to == [to])
+            .map(|m| m.joined().replace("\r\n", "\n"))
+            .unwrap_or_else(|| panic!("no message to {to}"))
+    };
+    let ranking = text_of("penyelenggara@example.go.id");
+    let campaign_page = "https://survei.example.go.id/kinerja/console/campaigns/3";
+    assert!(
+        ranking.contains(&format!(
+            "Open in the organizer console (sign-in needed): {campaign_page}\n"
+        )),
+        "{ranking}"
+    );
+    assert!(
+        ranking.contains(&format!("<a href=\"{campaign_page}\"")),
+        "{ranking}"
+    );
+    // The organizer's message links to the campaign, not to a unit.
+    assert!(!ranking.contains("/units/"), "{ranking}");
+    let page = text_of("kepala.aceh@example.go.id");
+    let unit_page = format!("{campaign_page}/units/KW-ACEH");
+    assert!(
+        page.contains(&format!(
+            "Open in the organizer console (sign-in needed): {unit_page}\n"
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<a href=\"{unit_page}\"")), "{page}");
+}
+
+#[test]
+fn summaries_without_a_public_address_carry_no_console_link() {
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    db.ok(&[
+        "summary",
+        "send",
+        "--campaign",
+        "3",
+        "--to",
+        "penyelenggara@example.go.id",
+    ]);
+    let sink = SmtpSink::start();
+    assert!(send(&db, &sink.url(), false).starts_with("1 sent"));
+    let text = sink.messages()[0].joined();
+    assert!(!text.contains("/console/"), "{text}");
+    assert!(!text.contains("konsol"), "{text}");
+}
+
+#[test]
 fn the_server_delivers_queued_mail_in_the_background() {
     let db = TestDb::new();
     let campaign = survey(&db);
@@ -1073,6 +1158,7 @@ mod snapshots {
                             ]
                         },
                         overall: Default::default(),
+                        items: Default::default(),
                     },
                     rank,
                     rank_in_parent: rank,
@@ -1156,11 +1242,14 @@ mod snapshots {
         }
     }
 
+    const CAMPAIGN_PAGE: &str = "https://survei.example.go.id/console/campaigns/7";
+    const UNIT_PAGE: &str = "https://survei.example.go.id/console/campaigns/7/units/KW-ACEH";
+
     #[test]
     fn organizer_rankings() {
         let results = results();
         for lang in LANGS {
-            let content = messages::ranking(&results, lang).expect("renders");
+            let content = messages::ranking(&results, lang, Some(CAMPAIGN_PAGE)).expect("renders");
             insta::assert_snapshot!(format!("ranking_{}", lang.code()), shown(&content));
         }
     }
@@ -1173,7 +1262,7 @@ mod snapshots {
         unit.figures.suppressed_by = Some(Suppression::Complement);
         unit.figures.score = None;
         unit.rank = None;
-        let content = messages::ranking(&results, Lang::En).expect("renders");
+        let content = messages::ranking(&results, Lang::En, None).expect("renders");
         assert!(
             content.text.contains(
                 "Kanwil DJPb Provinsi Sumatera Utara (KW-SUMUT)  8  withheld: with other figures it would reveal a group under 5\n"
@@ -1184,7 +1273,7 @@ mod snapshots {
         assert!(content
             .text
             .contains("(KW-PABAR)  3  fewer than 5 responses: not shown\n"));
-        let content = messages::ranking(&results, Lang::Id).expect("renders");
+        let content = messages::ranking(&results, Lang::Id, None).expect("renders");
         assert!(content.html.contains(
             "disembunyikan: bersama angka lain akan membuka kelompok kurang dari 5 orang"
         ));
@@ -1204,7 +1293,8 @@ mod snapshots {
             significant: true,
         });
         for lang in LANGS {
-            let content = messages::unit_page(&results, &results.units[0], lang).expect("renders");
+            let content = messages::unit_page(&results, &results.units[0], lang, Some(UNIT_PAGE))
+                .expect("renders");
             insta::assert_snapshot!(format!("unit_{}", lang.code()), shown(&content));
         }
     }
@@ -1213,7 +1303,8 @@ mod snapshots {
     fn unit_head_pages_of_a_suppressed_unit() {
         let results = results();
         for lang in LANGS {
-            let content = messages::unit_page(&results, &results.units[3], lang).expect("renders");
+            let content =
+                messages::unit_page(&results, &results.units[3], lang, None).expect("renders");
             insta::assert_snapshot!(format!("unit_suppressed_{}", lang.code()), shown(&content));
         }
     }
@@ -1233,7 +1324,8 @@ mod snapshots {
         };
         unit.rank = None;
         for lang in LANGS {
-            let content = messages::unit_page(&results, &results.units[2], lang).expect("renders");
+            let content =
+                messages::unit_page(&results, &results.units[2], lang, None).expect("renders");
             let shown = shown(&content);
             insta::assert_snapshot!(format!("unit_complement_{}", lang.code()), shown);
         }

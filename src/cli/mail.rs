@@ -97,8 +97,8 @@ pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> any
     Ok(())
 }
 
-// Summaries carry figures and no links, so unlike `invite` and `remind` they need no
-// `--public-url`.
+// Summaries carry figures and at most a link to the console, so unlike `invite` and `remind`
+// they do not require `--public-url`.
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     #[arg(long)]
@@ -112,6 +112,10 @@ pub struct SummaryArgs {
     /// The summaries' language, id or en (organizers and heads have no recorded one).
     #[arg(long, default_value = "id", value_parser = parse_lang)]
     lang: Lang,
+    /// The address organizers reach `kinerja serve` at, e.g. https://survei.example.go.id:
+    /// each summary then links to its page in the console. Optional.
+    #[arg(long, env = "KINERJA_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 pub(super) fn parse_lang(code: &str) -> Result<Lang, String> {
@@ -122,9 +126,23 @@ pub fn summary(conn: &mut DbConn, args: SummaryArgs, console: &mut Console) -> a
     if args.to.is_empty() && !args.unit_heads {
         anyhow::bail!("give --to EMAIL[,EMAIL...] and/or --unit-heads");
     }
+    // Checked before anything is queued, as `invite` checks it.
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(super::links::parse_public_url)
+        .transpose()?;
     let campaign = args.campaign;
-    let report =
-        mail::campaign::send_summary(conn, campaign, &args.to, args.unit_heads, args.lang)?;
+    let report = mail::campaign::send_summary(
+        conn,
+        campaign,
+        &args.to,
+        args.unit_heads,
+        args.lang,
+        public_url.as_deref(),
+    )?;
     writeln!(
         console.out,
         "summaries queued for campaign {campaign}: {} organizers, {} unit heads",

@@ -20,3 +20,17 @@ pub fn quoted(value: &str) -> String {
         format!("'{head}'")
     }
 }
+
+/// Percent-encodes all but unreserved characters: unit codes are free
+/// text, and go into the console's paths and links (pages and emails).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

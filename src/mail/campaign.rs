@@ -238,13 +238,17 @@ pub struct SummaryReport {
 
 /// Queues the ranking for each organizer and, with `unit_heads`, each unit's own page for the
 /// head recorded for it (`head_email` in the units file), all in `lang`: organizers and
-/// heads have no recorded language, so the organizer sending the summary chooses it.
+/// heads have no recorded language, so the organizer sending the summary chooses it. With the
+/// public address `kinerja serve` is reached at (checked by the caller, no trailing slash),
+/// each email links to its page in the console: the campaign's for organizers, the unit's for
+/// its head.
 pub fn send_summary(
     conn: &mut DbConn,
     campaign_id: CampaignId,
     organizers: &[EmailAddress],
     unit_heads: bool,
     lang: Lang,
+    public_url: Option<&str>,
 ) -> Result<SummaryReport, OutreachError> {
     let results = crate::results::compute(conn, campaign_id, crate::results::Compare::Previous)?;
     let heads: HashMap<String, String> = if unit_heads {
@@ -252,10 +256,15 @@ pub fn send_summary(
     } else {
         HashMap::new()
     };
+    let base = public_url
+        .map(|url| url.trim_end_matches('/'))
+        .filter(|url| !url.is_empty());
+    let campaign_page =
+        base.map(|base| format!("{base}/console/campaigns/{}", results.campaign.id));
     write_tx(conn, |conn| {
         let mut report = SummaryReport::default();
         for to in organizers {
-            let content = messages::ranking(&results, lang)?;
+            let content = messages::ranking(&results, lang, campaign_page.as_deref())?;
             enqueue(
                 conn,
                 &content.addressed(MessageKind::Summary, to.as_str(), results.campaign.id, None),
@@ -264,7 +273,10 @@ pub fn send_summary(
         }
         for unit in &results.units {
             if let Some(head) = heads.get(&unit.code) {
-                let content = messages::unit_page(&results, unit, lang)?;
+                let unit_page = campaign_page.as_ref().map(|page| {
+                    format!("{page}/units/{}", crate::domain::percent_encode(&unit.code))
+                });
+                let content = messages::unit_page(&results, unit, lang, unit_page.as_deref())?;
                 enqueue(
                     conn,
                     &content.addressed(MessageKind::Summary, head, results.campaign.id, None),

@@ -151,6 +151,8 @@ struct RankingMail<'a> {
     min_responses: i32,
     headers: Vec<String>,
     rows: Vec<Vec<Cell>>,
+    /// The campaign's page in the console, when the public address is known.
+    console: Option<&'a str>,
 }
 
 impl RankingMail<'_> {
@@ -185,7 +187,12 @@ struct RankingHtml<'a> {
 
 /// The whole ranking, for organizers: the columns of `kinerja results` (see
 /// `results::columns`), in `lang`.
-pub fn ranking(results: &CampaignResults, lang: Lang) -> Result<Content, MailError> {
+/// `console`: the campaign's page in the console, linked when the public address is known.
+pub fn ranking(
+    results: &CampaignResults,
+    lang: Lang,
+    console: Option<&str>,
+) -> Result<Content, MailError> {
     let c = &results.campaign;
     let units = crate::results::tree_order(&results.units);
     let table = people_table(&units, &c.dimensions, lang);
@@ -218,6 +225,7 @@ pub fn ranking(results: &CampaignResults, lang: Lang) -> Result<Content, MailErr
         min_responses: c.min_responses,
         headers: table.headers,
         rows,
+        console,
     };
     let subject = one_line(RankingSubject { mail }.render()?);
     Ok(Content {
@@ -275,6 +283,8 @@ struct UnitMail<'a> {
     /// The unit's figures roll up units below it.
     rolls_up: bool,
     figures: Option<UnitFigures>,
+    /// The unit's page in the console, when the public address is known.
+    console: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -299,11 +309,13 @@ struct UnitHtml<'a> {
 /// One unit's page, for its head: its figures over its whole subtree against its peers' (the
 /// published units of its level), its rank with the rank range, its dimensions as bars, and
 /// the change since the template's previous campaign (`unit.change`). Figures are written as
-/// the columns of `kinerja results` write them (`results::columns`).
+/// the columns of `kinerja results` write them (`results::columns`). `console`: the unit's page
+/// in the console, linked when the public address is known.
 pub fn unit_page(
     results: &CampaignResults,
     unit: &UnitResult,
     lang: Lang,
+    console: Option<&str>,
 ) -> Result<Content, MailError> {
     let c = &results.campaign;
     let (low, high) = c
@@ -372,6 +384,7 @@ pub fn unit_page(
             .iter()
             .any(|u| u.parent_code.as_deref() == Some(unit.code.as_str())),
         figures,
+        console,
     };
     let subject = one_line(UnitSubject { mail }.render()?);
     Ok(Content {

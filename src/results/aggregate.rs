@@ -15,6 +15,65 @@ pub struct UnitAccumulator {
     pub(super) groups: Vec<Moments>,
     /// Cronbach's alpha per survey dimension with at least two items.
     pub(super) alphas: Vec<Option<AlphaAccumulator>>,
+    /// How often each survey item got each stored answer code; empty for checklists.
+    pub(super) items: ItemCounts,
+}
+
+/// Per survey item, how many respondents gave each answer: one flat table of items × codes,
+/// so that the streaming pass adds one counter per item and a merge is one loop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemCounts {
+    /// Codes per item: the scale's points plus "not answered" (code 0).
+    stride: usize,
+    counts: Vec<u32>,
+}
+
+impl ItemCounts {
+    fn new(items: usize, points: usize) -> ItemCounts {
+        let stride = points + 1;
+        ItemCounts {
+            stride,
+            counts: vec![0; items * stride],
+        }
+    }
+
+    /// Counts one response's stored answers (one code per item).
+    #[inline]
+    fn push(&mut self, answers: &[u8]) {
+        if self.stride == 0 {
+            return;
+        }
+        for (row, &code) in self.counts.chunks_exact_mut(self.stride).zip(answers) {
+            // A stored code is at most the scale's points; anything else cannot be stored,
+            // and is skipped rather than trusted as an index.
+            if let Some(count) = row.get_mut(usize::from(code)) {
+                *count += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &ItemCounts) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine = mine.saturating_add(*theirs);
+        }
+    }
+
+    /// The number of items counted (0 for a checklist or a withheld figure set).
+    pub fn len(&self) -> usize {
+        self.counts.len().checked_div(self.stride).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Item `item`'s counts by stored code: `[0]` is "not answered", `[j]` the scale's j-th
+    /// point (`min + j - 1`).
+    pub fn item(&self, item: usize) -> &[u32] {
+        self.counts
+            .get(item * self.stride..(item + 1) * self.stride)
+            .unwrap_or(&[])
+    }
 }
 
 impl UnitAccumulator {
@@ -29,6 +88,7 @@ impl UnitAccumulator {
                 mine.merge(theirs);
             }
         }
+        self.items.merge(&other.items);
     }
 
     pub fn n(&self) -> u64 {
@@ -67,6 +127,11 @@ impl Aggregator {
                     (scorer.is_survey() && items >= 2).then(|| AlphaAccumulator::new(items))
                 })
                 .collect(),
+            items: scorer
+                .scale_points()
+                .map_or_else(ItemCounts::default, |points| {
+                    ItemCounts::new(scorer.item_count(), points)
+                }),
         };
         Aggregator {
             group_scores: vec![None; scorer.group_count()],
@@ -92,6 +157,7 @@ impl Aggregator {
             return;
         };
         unit.overall.push(overall);
+        unit.items.push(answers);
         for (g, score) in self.group_scores.iter().enumerate() {
             if let Some(score) = score {
                 unit.groups[g].push(*score);

@@ -14,7 +14,7 @@ pub mod xlsx;
 use crate::db::{CampaignId, UnitId};
 use serde::Serialize;
 
-pub use aggregate::{Aggregator, UnitLabel};
+pub use aggregate::{Aggregator, ItemCounts, UnitLabel};
 pub use cache::ResultsCache;
 pub use compare::Compare;
 pub use render::{export, render, render_trend, tree_order, Format, TextFormat};

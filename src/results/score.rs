@@ -91,6 +91,19 @@ impl Scorer {
         matches!(self.rules, Rules::Survey { .. })
     }
 
+    /// A survey scale's number of points; None for a checklist.
+    pub fn scale_points(&self) -> Option<usize> {
+        match &self.rules {
+            Rules::Survey { min, max, .. } => usize::try_from(max - min + 1).ok(),
+            Rules::Checklist { .. } => None,
+        }
+    }
+
+    /// The number of items, all groups together.
+    pub fn item_count(&self) -> usize {
+        self.groups.last().map_or(0, |g| g.items.end)
+    }
+
     /// The item ranges (in storage order) of each dimension or section.
     pub fn group_items(&self, group: usize) -> Range<usize> {
         self.groups[group].items.clone()

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::aggregate::{UnitAccumulator, UnitLabel};
+use super::aggregate::{ItemCounts, UnitAccumulator, UnitLabel};
 use crate::stats::{competition_ranks, rank_intervals, AlphaAccumulator, Moments, Summary};
 
 /// Why a figure set shows its n only.
@@ -50,6 +50,11 @@ pub struct Figures {
     /// suppressed set, so nothing withheld can reach a published comparison.
     #[serde(skip)]
     pub overall: Moments,
+    /// Per survey item, the answers by stored code (the console's item distributions). Empty
+    /// for a suppressed set and for checklists; whether an item's answered count reaches the
+    /// threshold is for the reader to check.
+    #[serde(skip)]
+    pub items: ItemCounts,
 }
 
 /// The difference from an earlier campaign (Welch's t on the respondents' overall scores).
@@ -283,6 +288,7 @@ fn withheld(n: u64, reason: Suppression) -> Figures {
         ci95: None,
         dimensions: Vec::new(),
         overall: Moments::new(),
+        items: ItemCounts::default(),
     }
 }
 
@@ -304,6 +310,7 @@ fn figures(
         sd: overall.sd,
         ci95: ci_pair(&overall),
         overall: unit.overall,
+        items: unit.items.clone(),
         dimensions: group_ids
             .iter()
             .enumerate()
@@ -343,8 +350,15 @@ pub fn build(
     let mut subtree = own.clone();
     for i in tree.bottom_up() {
         if let Some(p) = tree.parent[i] {
-            let below = subtree[i].clone();
-            subtree[p].merge(&below);
+            // Borrowing both halves instead of cloning the child: its item table can be large.
+            let (below, above) = if i < p {
+                let (head, tail) = subtree.split_at_mut(p);
+                (&head[i], &mut tail[0])
+            } else {
+                let (head, tail) = subtree.split_at_mut(i);
+                (&tail[0], &mut head[p])
+            };
+            above.merge(below);
         }
     }
     let n_subtree: Vec<u64> = subtree.iter().map(UnitAccumulator::n).collect();
@@ -471,6 +485,58 @@ required = false
         assert_eq!(unit.dimensions[1].n, 2);
         assert_eq!(unit.dimensions[1].mean, None);
         assert_eq!(results[0].rank, Some(1));
+        // Answers by stored code (0: not answered, j: the scale's j-th point).
+        assert_eq!(unit.items.len(), 2);
+        assert_eq!(unit.items.item(0), [0, 0, 0, 1, 1, 1]);
+        assert_eq!(unit.items.item(1), [1, 0, 1, 0, 1, 0]);
+    }
+
+    #[test]
+    fn item_counts_roll_up_and_stay_off_withheld_sets() {
+        let template = parse_template(TEMPLATE).expect("template");
+        let ids = [UnitId(1), UnitId(2), UnitId(3)];
+        let mut aggregator = Aggregator::new(Scorer::new(&template), &ids);
+        // P has A (3 responses) and B (1) below it.
+        for answers in [[1u8, 5], [1, 0], [2, 5]] {
+            aggregator.push(UnitId(2), &answers);
+        }
+        aggregator.push(UnitId(3), &[5, 5]);
+        let label = |id: i64, code: &str, parent: Option<&str>| UnitLabel {
+            unit_id: UnitId(id),
+            code: code.into(),
+            name: code.into(),
+            parent_code: parent.map(str::to_owned),
+        };
+        let labels = [
+            label(1, "P", None),
+            label(2, "A", Some("P")),
+            label(3, "B", Some("P")),
+        ];
+        let ids = ["core".to_owned(), "extra".to_owned()];
+        // k = 1: everything is published.
+        let results = build(&labels, aggregator.finish(), &ids, 1);
+        let of = |code: &str| &results.iter().find(|u| u.code == code).expect(code).figures;
+        assert_eq!(of("P").items.item(0), [0, 2, 1, 0, 0, 1]);
+        assert_eq!(of("P").items.item(1), [1, 0, 0, 0, 0, 3]);
+        assert_eq!(of("A").items.item(1), [1, 0, 0, 0, 0, 2]);
+        assert_eq!(of("B").items.item(0), [0, 0, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_withheld_set_carries_no_item_counts() {
+        let template = parse_template(TEMPLATE).expect("template");
+        let mut aggregator = Aggregator::new(Scorer::new(&template), &[UnitId(7)]);
+        aggregator.push(UnitId(7), &[4, 2]);
+        let label = UnitLabel {
+            unit_id: UnitId(7),
+            code: "U".into(),
+            name: "Unit".into(),
+            parent_code: None,
+        };
+        let ids = ["core".to_owned(), "extra".to_owned()];
+        let results = build(&[label], aggregator.finish(), &ids, 2);
+        assert!(results[0].figures.suppressed);
+        assert!(results[0].figures.items.is_empty());
     }
 }
 

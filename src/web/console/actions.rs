@@ -401,6 +401,8 @@ pub async fn summaries(
         // behalf: only an organizer who may change the whole campaign sends summaries.
         let id = writes::changeable_campaign(&state, &signed.principal, &id_text).await?;
         let principal = signed.principal.clone();
+        // Without --public-url the server knows no address the recipients could reach.
+        let public_url = state.public_url.clone();
         state
             .pool
             .run(Access::Write, move |conn| {
@@ -410,6 +412,7 @@ pub async fn summaries(
                     std::slice::from_ref(&principal.email),
                     unit_heads,
                     summary_lang,
+                    Some(public_url.as_str()).filter(|url| !url.is_empty()),
                 )?;
                 audit::record(
                     conn,

@@ -669,6 +669,10 @@ fn campaign_page(
 struct UnitData {
     results: Arc<CampaignResults>,
     trend: Vec<crate::results::trend::TrendRow>,
+    /// The survey items' texts in the page's language, in storage order.
+    item_texts: Vec<String>,
+    /// The names of a survey's scale points, when the template gives them.
+    scale_names: Vec<String>,
 }
 
 async fn unit(
@@ -712,7 +716,26 @@ async fn unit(
                     }
                 }));
             }
-            Ok(UnitData { results, trend })
+            let campaign = db::campaigns::get(conn, id)?.ok_or(Refusal::NotFound)?;
+            let template = db::templates::get(conn, campaign.template_id)?
+                .template()
+                .map_err(ResultsError::from)?;
+            let item_texts = template
+                .items()
+                .iter()
+                .map(|item| item.text.get(lang).to_owned())
+                .collect();
+            let scale_names = template
+                .scale()
+                .and_then(|scale| scale.labels.as_ref())
+                .map(|labels| labels.iter().map(|l| l.get(lang).to_owned()).collect())
+                .unwrap_or_default();
+            Ok(UnitData {
+                results,
+                trend,
+                item_texts,
+                scale_names,
+            })
         },
         move |f, data| html(StatusCode::OK, unit_page(f, lang, id, &code, &data)),
     )
@@ -783,6 +806,17 @@ fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData)
         .map(|own| facts_of(t, own))
         .unwrap_or_default();
     let (trend, line) = views::trend_points(&data.trend, views::scale_of(results));
+    let items = results.campaign.scale.and_then(|[min, max]| {
+        let k = u64::try_from(results.campaign.min_responses).unwrap_or(1);
+        views::distributions(
+            &unit.figures,
+            &data.item_texts,
+            (min, max),
+            &data.scale_names,
+            k,
+            t.not_answered,
+        )
+    });
     pages::unit(&pages::UnitPage {
         f,
         campaign_id: id.0,
@@ -794,6 +828,9 @@ fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData)
         facts,
         own,
         profile: views::profile(results, unit, lang),
+        survey: results.campaign.scale.is_some(),
+        items,
+        min_responses: results.campaign.min_responses,
         row,
         trend,
         line,

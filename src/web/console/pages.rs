@@ -1,6 +1,8 @@
 //! The console's askama pages.
 
-use super::views::{CampaignRow, Frame, LevelTab, ProfileRow, ProgressRow, RankRow, TrendPoint};
+use super::views::{
+    CampaignRow, Distributions, Frame, LevelTab, ProfileRow, ProgressRow, RankRow, TrendPoint,
+};
 use crate::audit::Entry;
 
 fn render(page: &impl askama::Template) -> String {
@@ -100,6 +102,11 @@ pub struct UnitPage<'a> {
     pub row: RankRow,
     pub own: Vec<Fact>,
     pub profile: Vec<ProfileRow>,
+    /// Item distributions are a survey's (a checklist's options are not a scale).
+    pub survey: bool,
+    /// None for a withheld unit.
+    pub items: Option<Distributions>,
+    pub min_responses: i32,
     pub trend: Vec<TrendPoint>,
     pub line: String,
     pub width: f64,

@@ -51,15 +51,7 @@ impl Frame {
 
 /// Percent-encodes all but unreserved characters: unit codes are free text.
 pub fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::domain::percent_encode(text)
 }
 
 pub fn with_lang(path: &str, lang: Lang) -> String {
@@ -472,6 +464,140 @@ pub fn visible_codes(
             .map(|u| u.code.clone())
             .collect(),
     )
+}
+
+/// Shades of the distribution bars, from the scale's low end to its high end.
+const SHADES: usize = 7;
+
+/// One point of a survey scale in the distributions' legend.
+pub struct ScalePoint {
+    /// The value (or "not answered"), as the table's header prints it.
+    pub label: String,
+    /// The template's name of the point, if it gives one.
+    pub name: String,
+    /// `s0`..`s6` along the scale, `na` for "not answered".
+    pub class: String,
+}
+
+/// One part of an item's stacked bar.
+pub struct Segment {
+    pub class: String,
+    pub x: f64,
+    pub width: f64,
+    pub title: String,
+}
+
+/// One survey item's answers over the unit's subtree.
+pub struct ItemRow {
+    pub text: String,
+    pub answered: u64,
+    /// Printed shares in the legend's order (the scale points, then "not answered"); empty
+    /// when withheld.
+    pub shares: Vec<String>,
+    pub segments: Vec<Segment>,
+    pub withheld: bool,
+}
+
+pub struct Distributions {
+    /// The legend: the scale's points, then "not answered".
+    pub points: Vec<ScalePoint>,
+    pub rows: Vec<ItemRow>,
+}
+
+/// The shade class of scale point `j` (0-based) of `points`.
+fn shade(j: usize, points: usize) -> String {
+    let step = if points > 1 {
+        (j * (SHADES - 1) + (points - 1) / 2) / (points - 1)
+    } else {
+        0
+    };
+    format!("s{step}")
+}
+
+/// Each item's share of every answer among the unit's `n` respondents (its subtree figures).
+/// An item answered by fewer than `k` respondents shows no shares: with the unit's n published,
+/// the count of those who skipped it would tell how a group smaller than the threshold
+/// answered. None for a checklist or a withheld unit (the page says why).
+pub fn distributions(
+    figures: &crate::results::Figures,
+    texts: &[String],
+    (min, max): (i32, i32),
+    names: &[String],
+    k: u64,
+    not_answered: &str,
+) -> Option<Distributions> {
+    if figures.suppressed || figures.items.is_empty() {
+        return None;
+    }
+    let points = usize::try_from(max - min + 1).unwrap_or(0);
+    let mut legend: Vec<ScalePoint> = (0..points)
+        .map(|j| ScalePoint {
+            label: (min + j as i32).to_string(),
+            name: names.get(j).cloned().unwrap_or_default(),
+            class: shade(j, points),
+        })
+        .collect();
+    legend.push(ScalePoint {
+        label: not_answered.to_owned(),
+        name: String::new(),
+        class: "na".to_owned(),
+    });
+    let rows = (0..figures.items.len())
+        .map(|i| {
+            let counts = figures.items.item(i);
+            let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+            let answered = total - counts.first().map_or(0, |&c| u64::from(c));
+            let text = texts.get(i).cloned().unwrap_or_default();
+            if answered < k.max(1) || total == 0 {
+                return ItemRow {
+                    text,
+                    answered,
+                    shares: Vec::new(),
+                    segments: Vec::new(),
+                    withheld: true,
+                };
+            }
+            // Legend order: codes 1..=points, then code 0 ("not answered").
+            let order: Vec<usize> = (1..counts.len()).chain([0]).collect();
+            let mut shares = Vec::with_capacity(order.len());
+            let mut segments = Vec::new();
+            let mut at = 0u64;
+            for (slot, &code) in order.iter().enumerate() {
+                let count = u64::from(counts[code]);
+                let share = count as f64 / total as f64;
+                shares.push(percent(share));
+                if count > 0 {
+                    // Ends from the running sum, so that rounding never leaves a gap.
+                    let x = round1(BAR_WIDTH * at as f64 / total as f64);
+                    at += count;
+                    let end = round1(BAR_WIDTH * at as f64 / total as f64);
+                    segments.push(Segment {
+                        class: legend[slot].class.clone(),
+                        x,
+                        width: round1(end - x),
+                        title: format!(
+                            "{} {}: {} ({count})",
+                            legend[slot].label,
+                            legend[slot].name,
+                            percent(share)
+                        )
+                        .replace(" :", ":"),
+                    });
+                }
+            }
+            ItemRow {
+                text,
+                answered,
+                shares,
+                segments,
+                withheld: false,
+            }
+        })
+        .collect();
+    Some(Distributions {
+        points: legend,
+        rows,
+    })
 }
 
 #[cfg(test)]
