@@ -866,3 +866,134 @@ async fn other_methods_are_refused_with_allow_and_head_is_answered() {
     let (status, _) = get(&link).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn behind_one_trusted_proxy_the_right_most_forwarded_address_is_the_client() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &["--trusted-proxies", "1"]);
+    let guess = |i: usize, forwarded_for: String| {
+        client()
+            .get(server.link(&format!("guess{i}")))
+            .header("X-Forwarded-For", forwarded_for)
+            .send()
+    };
+
+    // 40 guesses from 203.0.113.7 (what the proxy appended), each with a different left-most
+    // entry the client wrote itself: the default miss limit (30) counts them all as one client.
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let response = guess(i, format!("10.{i}.0.1, 203.0.113.7"))
+            .await
+            .expect("GET");
+        statuses.push(response.status());
+    }
+    assert!(
+        statuses[..30].iter().all(|s| *s == StatusCode::NOT_FOUND),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[30..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+
+    // Another client behind the proxy, even one that writes the banned address on the left,
+    // is not banned; nor is the proxy itself (the peer, for a request without the header).
+    let response = guess(40, "203.0.113.7, 198.51.100.9".to_owned())
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (status, _) = get(&server.link("guess41")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // An entry that is not an address falls back to the peer, which is not banned.
+    let response = guess(42, "not-an-address".to_owned()).await.expect("GET");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // The standard Forwarded header, without X-Forwarded-For: the same client by its `for=`.
+    let forwarded = |i: usize, value: &'static str| {
+        client()
+            .get(server.link(&format!("guess{i}")))
+            .header("Forwarded", value)
+            .send()
+    };
+    let response = forwarded(43, r#"for=6.6.6.6, for="203.0.113.7:4711";proto=https"#)
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let response = forwarded(44, r#"for=203.0.113.7, for="[2001:db8::9]:4711""#)
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // A real link from the banned address still opens (misses ban unknown links only).
+    let response = client()
+        .get(server.link(&tokens[0]))
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_body_dribbled_a_byte_a_second_is_cut_off_with_408() {
+    use std::io::{Read as _, Write as _};
+    use std::time::{Duration, Instant};
+
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &["--body-timeout-secs", "2"]);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    let body = "clarity-goals=5&clarity-role=4&clarity-confused=2&support-manager=5";
+    let head = format!(
+        "POST /r/{} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        tokens[0],
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    let started = Instant::now();
+    let mut writer = stream.try_clone().expect("clone");
+    // Ends when the server closes the connection (the write fails) or the body is sent.
+    std::thread::spawn(move || {
+        for byte in body.bytes() {
+            if writer.write_all(&[byte]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Until the status line is in, or the server closes the connection, or 10 s pass.
+        while !answer.windows(2).any(|w| w == b"\r\n") {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+        (answer, started.elapsed())
+    });
+
+    // The server goes on answering others meanwhile.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = get(&server.url("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (answer, elapsed) = reading.await.expect("reader");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        elapsed >= Duration::from_millis(1900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    assert_eq!(db.stored_answers(), 0);
+}

@@ -4,6 +4,7 @@
 //!
 //! Commands print through a `Console` (never `println!`), so a closed pipe ends them quietly.
 
+mod backup;
 mod campaign;
 mod data;
 mod links;
@@ -84,6 +85,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Print the log of organizers' actions, oldest first.
     Audit(organizer::AuditArgs),
+    /// Copy the database into a new FILE while the server runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump --format custom, or the command to run), and say where the key is.
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +270,7 @@ fn dispatch(command: Command, database: &Database, console: &mut Console) -> any
             organizer::revoke_token(&mut database.connect()?, args, console)
         }
         Command::Audit(args) => organizer::audit(&mut database.connect()?, args, console),
+        Command::Backup(args) => backup::run(database, args, console),
     }
 }
 

@@ -21,9 +21,19 @@ pub struct ServeArgs {
     /// Load the demo data set first and print one working respondent link.
     #[arg(long)]
     demo: bool,
-    /// Take client addresses from X-Forwarded-For (only behind a trusted reverse proxy).
-    #[arg(long)]
+    /// Reverse proxies in front of the server (hops): the client's address is the N-th entry
+    /// from the right of X-Forwarded-For (or of Forwarded's `for=`), each proxy having appended
+    /// the address it saw; entries further left are the client's own and ignored. 0: the
+    /// peer's address.
+    #[arg(long, env = "KINERJA_TRUSTED_PROXIES", default_value_t = 0)]
+    trusted_proxies: usize,
+    /// Same as `--trusted-proxies 1` (one reverse proxy).
+    #[arg(long, conflicts_with = "trusted_proxies")]
     trust_proxy: bool,
+    /// Seconds a request body (a form post, an API upload) may take to arrive; a slower one is
+    /// answered 408.
+    #[arg(long, env = "KINERJA_BODY_TIMEOUT", default_value_t = 30)]
+    body_timeout_secs: u64,
     /// Requests to /r/ per client address per 10 minutes.
     #[arg(long, env = "KINERJA_RATE_LIMIT", default_value_t = 5000)]
     rate_limit: u32,
@@ -39,6 +49,12 @@ pub struct ServeArgs {
 }
 
 pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow::Result<()> {
+    // Every open connection holds a descriptor; the usual soft limit (1024) would let a few
+    // hundred slow clients stop the server from accepting anyone else.
+    match raise_fd_limit() {
+        Ok(limit) => tracing::info!(limit, "open file limit"),
+        Err(error) => tracing::warn!(%error, "could not raise the open file limit"),
+    }
     let pool = db::Pool::open(url, args.pool_size)?;
     let mail_interval = args.mail_interval;
     // Checked before anything starts; built again inside the runtime, which an SMTP pool needs.
@@ -58,7 +74,12 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow:
         key,
         bind: args.bind,
         public_url: public_url.clone().unwrap_or_default(),
-        trust_proxy: args.trust_proxy,
+        trusted_proxies: if args.trust_proxy {
+            1
+        } else {
+            args.trusted_proxies
+        },
+        body_timeout: Duration::from_secs(args.body_timeout_secs),
         limits: Limits {
             window: Duration::from_secs(600),
             requests: args.rate_limit,
@@ -102,4 +123,45 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow:
         anyhow::Ok(())
     })?;
     Ok(())
+}
+
+/// Raises the soft limit of open file descriptors to the hard limit; returns the new limit.
+fn raise_fd_limit() -> std::io::Result<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read or write the struct we pass, which lives
+    // across the calls.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(limit.rlim_cur)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_open_file_limit_is_raised_to_the_hard_limit() {
+        let raised = super::raise_fd_limit().expect("raise");
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: as above, a struct of ours.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        assert_eq!(limit.rlim_cur, limit.rlim_max);
+        assert_eq!(raised, limit.rlim_cur);
+    }
 }

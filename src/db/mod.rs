@@ -66,6 +66,8 @@ pub enum DbError {
     Unreadable(&'static str),
     #[error("the {0} just written is missing")]
     Missing(&'static str),
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
 }
@@ -218,6 +220,23 @@ pub fn open(url: &DatabaseUrl) -> Result<DbConn, DbError> {
             )?;
             Ok(DbConn::Sqlite(conn))
         }
+    }
+}
+
+/// Writes a consistent copy of a SQLite database into the new file `path` (`VACUUM INTO`): one
+/// read transaction, so a server may go on writing meanwhile. SQLite refuses a non-empty
+/// existing file. PostgreSQL has pg_dump for this.
+pub fn sqlite_backup(conn: &mut DbConn, path: &str) -> Result<(), DbError> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(path)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConn::Pg(_) => Err(DbError::Unsupported(
+            "VACUUM INTO is SQLite's; back up PostgreSQL with pg_dump",
+        )),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -20,6 +21,9 @@ use crate::secret::Key;
 /// item stays well below it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a client may take to send a request's head (line and headers).
+const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Submissions that queued while a group was being written are written together: one
 /// transaction, one fsync. More than this many wait for the next group.
 const MAX_GROUP: usize = 256;
@@ -28,8 +32,11 @@ pub struct ServerConfig {
     pub bind: String,
     /// Where respondents reach the server, e.g. https://survei.example.go.id.
     pub public_url: String,
-    /// Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).
-    pub trust_proxy: bool,
+    /// Reverse proxies in front of the server whose X-Forwarded-For/Forwarded entries are
+    /// believed (0: take the peer's address).
+    pub trusted_proxies: usize,
+    /// How long a request body may take to arrive before the request is answered 408.
+    pub body_timeout: Duration,
     pub limits: Limits,
     /// Seals survey answers until their release (see `pending`).
     pub key: Key,
@@ -81,7 +88,8 @@ pub async fn serve(
         limiter: RateLimiter::new(config.limits),
         public_origin: origin_of(&config.public_url),
         public_url: config.public_url.trim_end_matches('/').to_owned(),
-        trust_proxy: config.trust_proxy,
+        trusted_proxies: config.trusted_proxies,
+        body_timeout: config.body_timeout,
         results: Arc::new(crate::results::ResultsCache::with_spare(spare)),
         key: closing,
     });
@@ -94,12 +102,15 @@ pub async fn serve(
                     .limit(MAX_BODY_BYTES)
                     .error_handler(errors::form_error),
             )
+            .wrap(from_fn(middleware::body_timeout))
             .wrap(middleware::security_headers())
             .wrap(from_fn(middleware::log_request))
             .configure(routes::configure)
             .default_service(web::to(errors::not_found))
     })
     .shutdown_timeout(15)
+    // A request's head must arrive within this; its body has `body_timeout`.
+    .client_request_timeout(REQUEST_HEAD_TIMEOUT)
     .bind(&config.bind)?;
     on_listen(&server.addrs());
     server.run().await

@@ -1,14 +1,21 @@
 //! What wraps the handlers: security headers on every response, one log line per request, and
 //! the respondent pages' rate limit and cache rules.
 
+use std::cell::Cell;
+use std::future::Future as _;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{web, HttpResponse};
+use actix_web::web::Bytes;
+use actix_web::{web, HttpMessage as _, HttpResponse};
 
 use super::errors::page;
 use super::i18n::{request_lang, texts};
@@ -56,6 +63,87 @@ pub async fn log_request(
         "request"
     );
     Ok(response)
+}
+
+/// A request body that takes longer than `--body-timeout-secs` to arrive is cut off and the
+/// request answered 408: a client dribbling a byte a second would otherwise hold a connection
+/// (and, behind a form extractor, a task) for as long as it likes. Every body read (forms,
+/// API uploads) goes through the wrapped payload, so no handler can forget the limit.
+pub async fn body_timeout(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.body_timeout);
+    let (Some(limit), false) = (limit, matches!(*req.method(), Method::GET | Method::HEAD)) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let expired = Rc::new(Cell::new(false));
+    let inner = req.take_payload();
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(Deadline {
+            inner,
+            sleep: Box::pin(tokio::time::sleep(limit)),
+            expired: expired.clone(),
+        }),
+    });
+    let response = next.call(req).await?;
+    if !expired.get() {
+        return Ok(response.map_into_left_body());
+    }
+    let (req, _) = response.into_parts();
+    let mut response = if req.path().starts_with("/api/") {
+        actix_web::ResponseError::error_response(&super::api::ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        ))
+    } else {
+        let t = texts(request_lang(&req, None));
+        page(
+            StatusCode::REQUEST_TIMEOUT,
+            t,
+            t.slow_heading,
+            t.slow_text,
+            None,
+        )
+    };
+    no_store(&mut response);
+    // The rest of the body is not worth waiting for: the connection ends with this answer.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Ok(ServiceResponse::new(req, response).map_into_right_body())
+}
+
+/// A request payload that fails with "timed out" once its time is up.
+struct Deadline {
+    inner: Payload,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    expired: Rc<Cell<bool>>,
+}
+
+impl futures_util::Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.expired.get() {
+            return Poll::Ready(None);
+        }
+        // What has arrived is used first; the deadline only ends a wait.
+        if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if this.sleep.as_mut().poll(cx).is_ready() {
+            this.expired.set(true);
+            return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "request body too slow",
+            )))));
+        }
+        Poll::Pending
+    }
 }
 
 /// Respondent pages: rate-limited per client address, never cached.

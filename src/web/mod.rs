@@ -18,6 +18,7 @@ mod app;
 mod blank_forms;
 mod console;
 mod errors;
+mod forwarded;
 mod i18n;
 mod middleware;
 mod pages;

@@ -1,8 +1,9 @@
 //! What every handler shares, and the one way handlers reach the database.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 
 use super::ratelimit::RateLimiter;
@@ -23,7 +24,11 @@ pub struct AppState {
     pub public_origin: String,
     /// `--public-url` as given, for links in pages and emails.
     pub public_url: String,
-    pub trust_proxy: bool,
+    /// Reverse proxies in front of the server (`--trusted-proxies`), each appending to
+    /// X-Forwarded-For or Forwarded.
+    pub trusted_proxies: usize,
+    /// How long a request body may take to arrive (see `middleware::body_timeout`).
+    pub body_timeout: std::time::Duration,
     /// Computed results per campaign, for the console and the API (see results::cache).
     pub results: Arc<crate::results::ResultsCache>,
     /// The server key, to release pending answers when a campaign is closed.
@@ -31,21 +36,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The client's address: X-Forwarded-For's with `--trust-proxy`, else the peer's.
+    /// The client's address: with `--trusted-proxies N`, the N-th entry from the right of
+    /// X-Forwarded-For (or Forwarded), else (or when that entry is missing or not an address)
+    /// the peer's.
     pub fn client_address(&self, req: &HttpRequest) -> IpAddr {
-        let forwarded = self
-            .trust_proxy
+        let values = |name: header::HeaderName| -> Vec<&str> {
+            req.headers()
+                .get_all(name)
+                // A value that is not text still counts as one (unusable) entry, so the
+                // entries to its right keep their places.
+                .map(|v| v.to_str().unwrap_or(""))
+                .collect()
+        };
+        let forwarded = (self.trusted_proxies > 0)
             .then(|| {
-                req.connection_info()
-                    .realip_remote_addr()
-                    .map(str::to_owned)
+                super::forwarded::client_from_headers(
+                    &values(header::X_FORWARDED_FOR),
+                    &values(header::FORWARDED),
+                    self.trusted_proxies,
+                )
             })
-            .flatten()
-            .and_then(|a| {
-                a.parse::<IpAddr>()
-                    .ok()
-                    .or_else(|| a.parse::<SocketAddr>().ok().map(|s| s.ip()))
-            });
+            .flatten();
         forwarded
             .or_else(|| req.peer_addr().map(|a| a.ip()))
             .unwrap_or(IpAddr::from([0, 0, 0, 0]))
