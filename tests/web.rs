@@ -997,3 +997,72 @@ async fn a_body_dribbled_a_byte_a_second_is_cut_off_with_408() {
     );
     assert_eq!(db.stored_answers(), 0);
 }
+
+/// Issue 11, row 4: one address holding many slow requests open is capped; others and the
+/// same address's later requests are served once those end.
+#[tokio::test]
+async fn an_address_holding_too_many_requests_open_is_refused_more() {
+    use std::io::Write as _;
+    use std::time::{Duration, Instant};
+
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(
+        &db,
+        &[
+            "--max-concurrent-per-address",
+            "2",
+            "--body-timeout-secs",
+            "20",
+        ],
+    );
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Two posts whose bodies never finish arriving: both are in flight.
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+            let head = format!(
+                "POST /r/{} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nclarity",
+                tokens[0]
+            );
+            stream.write_all(head.as_bytes()).expect("head");
+            stream
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .expect("GET");
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(response.headers()["retry-after"], "1");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a third request at once was served"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .map(|r| r.status())
+        .ok()
+        != Some(StatusCode::OK)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the address was not let in again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _) = get(&server.link(&tokens[0])).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -40,6 +40,14 @@ pub struct ServeArgs {
     /// Unknown links per client address per 10 minutes.
     #[arg(long, env = "KINERJA_RATE_LIMIT_MISSES", default_value_t = 30)]
     rate_limit_misses: u32,
+    /// Requests from one client address served at the same time (slow bodies included);
+    /// more are answered 429 at once.
+    #[arg(
+        long,
+        env = "KINERJA_MAX_CONCURRENT_PER_ADDRESS",
+        default_value_t = 256
+    )]
+    max_concurrent_per_address: u32,
     /// Database connections in the pool.
     #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 8)]
     pool_size: u32,
@@ -84,6 +92,7 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow:
             window: Duration::from_secs(600),
             requests: args.rate_limit,
             misses: args.rate_limit_misses,
+            concurrent: args.max_concurrent_per_address.max(1),
         },
     };
     let sender_pool = pool.clone();

@@ -103,6 +103,7 @@ pub async fn serve(
                     .error_handler(errors::form_error),
             )
             .wrap(from_fn(middleware::body_timeout))
+            .wrap(from_fn(middleware::concurrency_cap))
             .wrap(middleware::security_headers())
             .wrap(from_fn(middleware::log_request))
             .configure(routes::configure)

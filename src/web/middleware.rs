@@ -65,6 +65,34 @@ pub async fn log_request(
     Ok(response)
 }
 
+/// At most `--max-concurrent-per-address` requests of one client address are served at a time
+/// (with `body_timeout`, this bounds what slow clients can hold); more get 429 at once.
+pub async fn concurrency_cap(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let address = state.client_address(req.request());
+    let Some(_in_flight) = state.limiter.enter(address) else {
+        let t = texts(request_lang(req.request(), None));
+        let mut response = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            t,
+            t.too_many_heading,
+            t.too_many_text,
+            None,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        no_store(&mut response);
+        return Ok(req.into_response(response).map_into_right_body());
+    };
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
 /// A request body that takes longer than `--body-timeout-secs` to arrive is cut off and the
 /// request answered 408: a client dribbling a byte a second would otherwise hold a connection
 /// (and, behind a form extractor, a task) for as long as it likes. Every body read (forms,

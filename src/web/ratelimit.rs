@@ -14,6 +14,10 @@ pub struct Limits {
     pub requests: u32,
     /// Unknown or revoked links per address per window.
     pub misses: u32,
+    /// Requests from one address being served at the same time (their bodies still arriving
+    /// included): a client holding hundreds of slow requests open must not take the
+    /// server's connections and files from everyone else.
+    pub concurrent: u32,
 }
 
 impl Default for Limits {
@@ -25,6 +29,7 @@ impl Default for Limits {
             window: Duration::from_secs(600),
             requests: 5_000,
             misses: 30,
+            concurrent: 256,
         }
     }
 }
@@ -85,6 +90,28 @@ impl Generations {
 pub struct RateLimiter {
     limits: Limits,
     counters: Mutex<Generations>,
+    /// Requests being served per address; an address leaves the map when its last ends, so
+    /// it holds at most as many entries as requests in flight.
+    in_flight: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One request counted as in flight for its address until dropped.
+pub struct InFlight {
+    address: IpAddr,
+    table: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut table) = self.table.lock() {
+            if let Some(count) = table.get_mut(&self.address) {
+                *count -= 1;
+                if *count == 0 {
+                    table.remove(&self.address);
+                }
+            }
+        }
+    }
 }
 
 /// How long a refused client should wait.
@@ -98,7 +125,23 @@ impl RateLimiter {
                 current: HashMap::new(),
                 previous: HashMap::new(),
             }),
+            in_flight: std::sync::Arc::default(),
         }
+    }
+
+    /// Counts a request as being served until the returned guard is dropped; None when the
+    /// address already has `concurrent` requests in flight.
+    pub fn enter(&self, address: IpAddr) -> Option<InFlight> {
+        let mut table = self.in_flight.lock().ok()?;
+        let count = table.entry(address).or_insert(0);
+        if *count >= self.limits.concurrent {
+            return None;
+        }
+        *count += 1;
+        Some(InFlight {
+            address,
+            table: std::sync::Arc::clone(&self.in_flight),
+        })
     }
 
     fn retry_after(&self, counter: &Counter, now: Instant) -> RetryAfter {
@@ -156,6 +199,7 @@ mod tests {
             window: Duration::from_secs(60),
             requests: 10,
             misses: 2,
+            concurrent: 256,
         });
         let office: IpAddr = "10.1.2.3".parse().unwrap_or(IpAddr::from([10, 1, 2, 3]));
         let other: IpAddr = IpAddr::from([10, 9, 9, 9]);
@@ -177,11 +221,36 @@ mod tests {
     }
 
     #[test]
+    fn requests_in_flight_are_capped_per_address_and_released_when_done() {
+        let limiter = RateLimiter::new(Limits {
+            concurrent: 2,
+            ..Limits::default()
+        });
+        let office = IpAddr::from([10, 1, 2, 3]);
+        let first = limiter.enter(office);
+        let second = limiter.enter(office);
+        assert!(first.is_some() && second.is_some());
+        assert!(
+            limiter.enter(office).is_none(),
+            "a third at once is refused"
+        );
+        assert!(limiter.enter(IpAddr::from([10, 9, 9, 9])).is_some());
+        drop(first);
+        assert!(
+            limiter.enter(office).is_some(),
+            "one ended: room for one more"
+        );
+        drop(second);
+        assert!(limiter.in_flight.lock().map(|t| t.len()).unwrap_or(9) <= 1);
+    }
+
+    #[test]
     fn a_flood_of_addresses_stays_bounded_and_keeps_recent_counts() {
         let limiter = RateLimiter::new(Limits {
             window: Duration::from_secs(600),
             requests: 3,
             misses: 1,
+            concurrent: 256,
         });
         let office = IpAddr::from([10, 1, 2, 3]);
         for _ in 0..3 {
