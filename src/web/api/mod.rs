@@ -97,6 +97,15 @@ fn wrong_method(allow: &'static str) -> ApiError {
     }
 }
 
+/// A request's query string as `T`; a malformed one is 422, as every bad input of the API.
+pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::unprocessable(format!("bad query: {e}")))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Each path with the methods it takes; any other method is a 405 problem with `Allow`.
     let resource = |path: &str, routes: Vec<(Route, &'static str)>| {

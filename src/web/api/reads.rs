@@ -242,9 +242,7 @@ pub enum QueryLang {
 }
 
 fn results_query(req: &HttpRequest) -> Result<ResultsQuery, ApiError> {
-    web::Query::<ResultsQuery>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::unprocessable(format!("bad query: {e}")))
+    super::parse_query(req)
 }
 
 /// The results the principal may see: the rows inside their scope (by the campaign's own

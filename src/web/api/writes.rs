@@ -511,9 +511,7 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let principal = principal(&req, &state).await?;
     auth::require_admin(&principal)?;
-    let query = web::Query::<InviteQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::unprocessable(format!("bad query: {e}")))?
-        .into_inner();
+    let query: InviteQuery = super::parse_query(&req)?;
     let scoped = auth::load_campaign(&state, &principal, &path).await?;
     let body = read_body(&req, payload, BodyKind::Csv).await?;
     let send_email = query.email.unwrap_or(true);
@@ -624,9 +622,7 @@ pub async fn import_responses(
 ) -> Result<HttpResponse, ApiError> {
     let principal = principal(&req, &state).await?;
     auth::require_admin(&principal)?;
-    let query = web::Query::<ResponsesQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::unprocessable(format!("bad query: {e}")))?
-        .into_inner();
+    let query: ResponsesQuery = super::parse_query(&req)?;
     let scoped = auth::load_campaign(&state, &principal, &path).await?;
     let body = read_body(&req, payload, BodyKind::Csv).await?;
     let allow_duplicate = query.allow_duplicate.unwrap_or(false);
