@@ -48,6 +48,10 @@ pub struct CampaignRequest<'a> {
     pub draft: bool,
     /// The last day (UTC) links can be answered.
     pub closes_on: Option<chrono::NaiveDate>,
+    /// Who respondents write to about the campaign (pages and emails show it).
+    pub contact: Option<crate::domain::EmailAddress>,
+    /// Days after the invitation on which `serve` sends reminders.
+    pub reminders: crate::domain::ReminderDays,
 }
 
 /// The default anonymity threshold: five respondents for surveys (the common floor of employee
@@ -109,6 +113,8 @@ pub fn create_then(
                 CampaignStatus::Open
             },
             closes_on: request.closes_on,
+            contact: request.contact.as_ref().map(|c| c.as_str()),
+            reminder_days: &request.reminders.to_string(),
         };
         let id = db::campaigns::create(conn, &new, &covered, &all_units)?;
         then(conn, id)?;

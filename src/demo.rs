@@ -257,6 +257,8 @@ fn ensure_campaign(
         min_responses: None,
         draft: false,
         closes_on: None,
+        contact: None,
+        reminders: Default::default(),
     };
     Ok((campaign::create(conn, &request)?, true))
 }

@@ -34,6 +34,22 @@ pub struct CreateArgs {
     /// The last day (YYYY-MM-DD, UTC) on which links can be answered.
     #[arg(long)]
     closes: Option<chrono::NaiveDate>,
+    /// The address respondents write to with questions; shown on the form, on its end pages
+    /// and in every email of the campaign.
+    #[arg(long, value_name = "EMAIL", value_parser = parse_contact)]
+    contact: Option<crate::domain::EmailAddress>,
+    /// Reminders that `kinerja serve` sends by itself to those who have not answered, in days
+    /// after their invitation, comma-separated (e.g. 3,7).
+    #[arg(long, value_name = "DAYS", value_parser = parse_reminders)]
+    reminders: Option<crate::domain::ReminderDays>,
+}
+
+fn parse_contact(text: &str) -> Result<crate::domain::EmailAddress, String> {
+    crate::domain::EmailAddress::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_reminders(text: &str) -> Result<crate::domain::ReminderDays, String> {
+    crate::domain::ReminderDays::parse(text).map_err(|e| e.to_string())
 }
 
 pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> anyhow::Result<()> {
@@ -46,6 +62,8 @@ pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> any
         min_responses: args.min_responses,
         draft: args.draft,
         closes_on: args.closes,
+        contact: args.contact,
+        reminders: args.reminders.unwrap_or_default(),
     };
     let id = campaign::create(conn, &request)?;
     let created = campaign::get(conn, id)?;

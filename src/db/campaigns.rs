@@ -22,6 +22,17 @@ pub struct Campaign {
     pub created_at: chrono::NaiveDateTime,
     /// The last day links can be answered, if the organizer set one.
     pub closes_on: Option<chrono::NaiveDate>,
+    /// The address respondents write to about the campaign (a valid address when set).
+    pub contact: Option<String>,
+    /// Days after the invitation on which reminders go out, as `ReminderDays` prints them.
+    pub reminder_days: String,
+}
+
+impl Campaign {
+    /// The reminder schedule; a stored value that no longer parses counts as none.
+    pub fn reminders(&self) -> crate::domain::ReminderDays {
+        crate::domain::ReminderDays::parse(&self.reminder_days).unwrap_or_default()
+    }
 }
 
 /// A unit as it was when the campaign was created.
@@ -44,6 +55,8 @@ pub struct NewCampaign<'a> {
     pub min_responses: i32,
     pub status: CampaignStatus,
     pub closes_on: Option<chrono::NaiveDate>,
+    pub contact: Option<&'a str>,
+    pub reminder_days: &'a str,
 }
 
 /// Creates the campaign with a snapshot of its units and all their ancestors (call inside a
@@ -64,6 +77,8 @@ pub fn create(
             campaigns::status.eq(new.status),
             campaigns::created_at.eq(super::now()),
             campaigns::closes_on.eq(new.closes_on),
+            campaigns::contact.eq(new.contact),
+            campaigns::reminder_days.eq(new.reminder_days),
         ))
         .returning(campaigns::id)
         .get_result::<CampaignId>(conn)?;

@@ -35,6 +35,8 @@ diesel::table! {
         created_at -> Timestamp,
         closes_on -> Nullable<Date>,
         results_version -> BigInt,
+        contact -> Nullable<Text>,
+        reminder_days -> Text,
     }
 }
 

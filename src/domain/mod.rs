@@ -3,9 +3,11 @@
 
 mod email;
 mod lang;
+mod reminders;
 
 pub use email::{EmailAddress, EmailError};
 pub use lang::Lang;
+pub use reminders::{ReminderDays, ReminderDaysError};
 
 /// A value quoted back in a message is cut to this many characters.
 const QUOTED_CHARS: usize = 80;

@@ -268,6 +268,25 @@ impl Template {
         self.items().into_iter().map(|item| item.id).collect()
     }
 
+    /// About how many minutes answering takes, as the form and the emails announce it:
+    /// 12 seconds per scale item (about five Likert items a minute, SurveyMonkey's and
+    /// Qualtrics' rule of thumb), 40 per checklist item (reading the evidence), and half a
+    /// minute to open and send; rounded up, at least one minute.
+    pub fn estimated_minutes(&self) -> u32 {
+        let seconds: usize = 30
+            + self
+                .items()
+                .iter()
+                .map(|item| match item.answer {
+                    ItemAnswer::Scale { .. } => 12,
+                    ItemAnswer::Options { .. } => 40,
+                })
+                .sum::<usize>();
+        u32::try_from(seconds.div_ceil(60))
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+
     /// Dimension (survey) or section (checklist) ids, in template order.
     pub fn group_ids(&self) -> Vec<&str> {
         self.groups().into_iter().map(|g| g.id).collect()
@@ -281,6 +300,18 @@ mod tests {
 
     fn parsed(source: &str) -> Template {
         parse_template(source).unwrap_or_else(|issues| panic!("{issues:#?}"))
+    }
+
+    #[test]
+    fn estimated_minutes_count_items() {
+        // team-climate: 5 scale items -> 30 + 60 = 90 s -> 2 minutes.
+        let survey = parsed(include_str!("../../tests/fixtures/team-climate.toml"));
+        assert_eq!(survey.items().len(), 5);
+        assert_eq!(survey.estimated_minutes(), 2);
+        // SFO: 25 items -> 30 + 300 = 330 s -> 6 minutes.
+        let sfo = parsed(include_str!("../../survey_templates/sfo.toml"));
+        assert_eq!(sfo.items().len(), 25);
+        assert_eq!(sfo.estimated_minutes(), 6);
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct CampaignView {
     pub created_at: String,
     /// The last day (UTC) links can be answered.
     pub closes_on: Option<String>,
+    /// The address respondents write to about the campaign.
+    pub contact: Option<String>,
+    /// Days after the invitation on which the server sends reminders.
+    pub reminders: Vec<u16>,
     /// The covered units inside the caller's scope, by code.
     pub units: Vec<String>,
 }
@@ -78,6 +82,8 @@ pub(super) fn campaign_view(scoped: &ScopedCampaign, template: (String, i32)) ->
         min_responses: c.min_responses,
         created_at: c.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         closes_on: c.closes_on.map(|d| d.to_string()),
+        contact: c.contact.clone(),
+        reminders: c.reminders().days().to_vec(),
         units: scoped.visible_covered().map(|u| u.code.clone()).collect(),
     }
 }

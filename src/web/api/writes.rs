@@ -15,6 +15,7 @@ use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
 use crate::db::templates::ImportOutcome;
 use crate::db::{self, Access, CampaignId};
+use crate::domain::{EmailAddress, ReminderDays};
 use crate::import::InputIssues;
 use crate::web::state::AppState;
 
@@ -199,6 +200,11 @@ pub struct NewCampaign {
     pub closes_on: Option<String>,
     /// Create it closed to responses until it is opened (default false: open at once).
     pub draft: Option<bool>,
+    /// The address respondents write to with questions (shown on pages and in emails).
+    #[schema(example = "sfo@kemenkeu.go.id")]
+    pub contact: Option<String>,
+    /// Days after the invitation on which the server sends reminders, e.g. [3, 7].
+    pub reminders: Option<Vec<u16>>,
 }
 
 #[utoipa::path(
@@ -249,6 +255,22 @@ pub(crate) async fn store_campaign(
             })
         })
         .transpose()?;
+    let contact = new
+        .contact
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            EmailAddress::parse(c).map_err(|e| ApiError::unprocessable(format!("contact {e}")))
+        })
+        .transpose()?;
+    let reminders = match &new.reminders {
+        None => ReminderDays::default(),
+        Some(days) => {
+            let text: Vec<String> = days.iter().map(u16::to_string).collect();
+            ReminderDays::parse(&text.join(","))
+                .map_err(|e| ApiError::unprocessable(format!("reminders: {e}")))?
+        }
+    };
     state
         .pool
         .run(Access::Write, move |conn| {
@@ -262,6 +284,8 @@ pub(crate) async fn store_campaign(
                 min_responses: new.min_responses,
                 draft: new.draft.unwrap_or(false),
                 closes_on,
+                contact,
+                reminders,
             };
             let id = campaign::create_then(conn, &request, |conn, id| {
                 audit::record(

@@ -487,6 +487,10 @@ pub struct NewForm {
     min_responses: String,
     #[serde(default)]
     closes_on: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    reminders: String,
     draft: Option<String>,
 }
 
@@ -499,6 +503,13 @@ fn optional_number<T: std::str::FromStr>(name: &str, text: &str) -> Result<Optio
     text.parse()
         .map(Some)
         .map_err(|_| ApiError::unprocessable(format!("{name} '{text}' is not a whole number")))
+}
+
+/// The reminder days field ("3,7"): empty is none.
+fn reminder_days(text: &str) -> Result<Option<Vec<u16>>, ApiError> {
+    let days = crate::domain::ReminderDays::parse(text)
+        .map_err(|e| ApiError::unprocessable(format!("reminders: {e}")))?;
+    Ok((!days.is_empty()).then(|| days.days().to_vec()))
 }
 
 pub async fn create(
@@ -530,6 +541,8 @@ pub async fn create(
             min_responses: optional_number("min responses", &form.min_responses)?,
             closes_on: Some(form.closes_on.trim().to_owned()).filter(|d| !d.is_empty()),
             draft: Some(form.draft.is_some()),
+            contact: Some(form.contact.trim().to_owned()).filter(|c| !c.is_empty()),
+            reminders: reminder_days(&form.reminders)?,
         };
         writes::store_campaign(&state, signed.principal.clone(), new).await
     }
