@@ -225,7 +225,8 @@ fn random_id() -> i64 {
 }
 
 /// Releases what the rule allows for the units these submissions touched, in a transaction of
-/// its own; returns how many answers were released. Called after each committed group.
+/// its own; returns how many answers were released. Called after each committed group; when it
+/// released any, the caller checkpoints (`db::checkpoint`) once the submitters are answered.
 pub fn release_due(conn: &mut DbConn, server: &Key, written: &[Written]) -> Result<usize, DbError> {
     let mut touched: BTreeMap<CampaignId, (i32, Vec<UnitId>)> = BTreeMap::new();
     for w in written {
@@ -265,9 +266,6 @@ pub fn release_due(conn: &mut DbConn, server: &Key, written: &[Written]) -> Resu
         }
         Ok::<_, DbError>(released)
     })?;
-    if released > 0 {
-        db::checkpoint(conn)?;
-    }
     Ok(released)
 }
 
@@ -316,8 +314,10 @@ pub fn close_then(
 ) -> Result<usize, PendingError> {
     let released = write_tx(conn, |conn| {
         crate::campaign::get(conn, campaign)?;
-        // The status changes first: its row lock makes submissions of this campaign wait and
-        // then see it closed (see `write_group`).
+        // Locked first: groups that read the campaign open commit before this goes on (their
+        // pending answers are released below), later ones wait and then see it closed (see
+        // `write_group`), and no release runs meanwhile.
+        pending::lock_campaign_for_close(conn, campaign)?;
         db::campaigns::set_status(conn, campaign, CampaignStatus::Closed)?;
         let rows = pending::of_campaign(conn, campaign, None)?;
         let released = release(conn, server, campaign, rows)?;

@@ -46,23 +46,48 @@ pub fn claim_key_fingerprint(conn: &mut DbConn, fingerprint: &str) -> Result<Str
 }
 
 /// The campaign's status, read under a lock that a concurrent `close` waits for (PostgreSQL
-/// `FOR SHARE`; SQLite's write transaction already excludes it): answers sealed in this
-/// transaction are then either released by that close or refused.
+/// `FOR KEY SHARE`, which [`lock_campaign_for_close`]'s `FOR UPDATE` conflicts with; SQLite's
+/// write transaction already excludes it): answers sealed in this transaction are then either
+/// released by that close or refused. The weakest row lock on purpose: it does not conflict
+/// with other groups, nor with a release bumping the campaign's results version, so
+/// PostgreSQL's writers run side by side.
 pub fn campaign_status_locked(
     conn: &mut DbConn,
     campaign: CampaignId,
 ) -> Result<Option<CampaignStatus>, DbError> {
     let query = campaigns::table.find(campaign).select(campaigns::status);
     Ok(match conn {
-        DbConn::Pg(c) => query.for_share().first(c).optional()?,
+        DbConn::Pg(c) => query.for_key_share().first(c).optional()?,
         DbConn::Sqlite(c) => query.first(c).optional()?,
     })
 }
 
-/// Takes the campaign's row lock for the rest of the transaction (PostgreSQL; SQLite's write
-/// transaction excludes every other writer already), so that two instances never release the
-/// same pending answers: the second waits, then counts again.
+/// The first key of the advisory locks kinerja takes (PostgreSQL's two-key form), so that
+/// they never meet another application's in a shared database: "knj\0".
+const ADVISORY_NAMESPACE: i32 = 0x6b6e_6a00;
+
+/// Makes releases of this campaign take turns for the rest of the transaction (PostgreSQL: a
+/// transaction-scoped advisory lock; SQLite's write transaction excludes every other writer
+/// already), so that two writers or two instances never release the same pending answers: the
+/// second waits, then counts again. Groups being written do not wait for it.
 pub fn lock_campaign(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
+    if let DbConn::Pg(c) = conn {
+        // A campaign id beyond 2^31 shares its lock with another campaign: a harmless wait.
+        let key = (campaign.0 & 0x7fff_ffff) as i32;
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<diesel::sql_types::Integer, _>(ADVISORY_NAMESPACE)
+            .bind::<diesel::sql_types::Integer, _>(key)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Closing: waits for a release in flight ([`lock_campaign`]) and then for every group that
+/// read the campaign open (`FOR UPDATE` against their `FOR KEY SHARE`), and holds both until
+/// the transaction ends. In this order only: a release never waits for a close's row lock
+/// while holding the advisory lock a close would wait for.
+pub fn lock_campaign_for_close(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
+    lock_campaign(conn, campaign)?;
     if let DbConn::Pg(c) = conn {
         campaigns::table
             .find(campaign)

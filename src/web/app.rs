@@ -68,8 +68,19 @@ pub async fn serve(
             move |conn: &mut crate::db::DbConn, written: &[Written]| {
                 // A failed release is retried by the next group or at close; the answers stay
                 // sealed and pending meanwhile, nothing is lost.
-                if let Err(error) = pending::release_due(conn, &releasing, written) {
-                    tracing::error!(%error, "releasing pending answers failed");
+                match pending::release_due(conn, &releasing, written) {
+                    Ok(0) => None,
+                    // SQLite: the log's frames of the released pending rows go at once, right
+                    // after the submitters have their answer.
+                    Ok(_) => Some(Box::new(|conn: &mut crate::db::DbConn| {
+                        if let Err(error) = crate::db::checkpoint(conn) {
+                            tracing::error!(%error, "checkpoint after a release failed");
+                        }
+                    }) as crate::db::group::Later),
+                    Err(error) => {
+                        tracing::error!(%error, "releasing pending answers failed");
+                        None
+                    }
                 }
             },
         )),
