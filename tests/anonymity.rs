@@ -393,3 +393,54 @@ async fn a_server_killed_mid_load_loses_no_acknowledged_answer_and_releases_noth
     assert_eq!(db.count("responses"), 160);
     assert_eq!(db.count("pending_answers"), 0);
 }
+
+/// Closing while answers arrive: every answer acknowledged with a 303 is released by the close
+/// or by a release before it, none is left pending with its campaign key gone, and the links
+/// that come after the close are told so (410). On PostgreSQL, groups read the campaign under a
+/// shared advisory lock that the close takes exclusively: this is the race it settles.
+#[tokio::test]
+async fn closing_while_answers_arrive_strands_none() {
+    let db = std::sync::Arc::new(TestDb::new());
+    let campaign = db.campaign(UNITS, SFO, &["--min-responses", "2"]);
+    let lines: String = (0..80)
+        .map(|i| format!("p{i}@example.org,{}\n", if i % 2 == 0 { "A" } else { "B" }))
+        .collect();
+    let tokens = invite(&db, campaign, &lines);
+    let server = std::sync::Arc::new(Server::start(&db, &[]));
+    let mut tasks = Vec::new();
+    for (who, token) in tokens.into_iter().enumerate() {
+        let server = server.clone();
+        tasks.push(tokio::spawn(async move {
+            // Spread over about a second, so that the close lands among them.
+            tokio::time::sleep(std::time::Duration::from_millis(12 * who as u64)).await;
+            post(&server, &token, &form_of(who)).await
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    let closing = {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || db.ok(&["campaign", "close", &campaign.to_string()]))
+    };
+    let mut stored = 0;
+    let mut closed = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            StatusCode::SEE_OTHER => stored += 1,
+            StatusCode::GONE => closed += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    closing.await.expect("campaign close");
+    assert_eq!(stored + closed, 80);
+    assert!(
+        stored > 0 && closed > 0,
+        "the close came among the answers: {stored} stored, {closed} refused"
+    );
+    assert_eq!(
+        db.count("responses"),
+        stored,
+        "every acknowledged answer is released"
+    );
+    assert_eq!(db.count("pending_answers"), 0);
+    assert_eq!(db.count("campaign_keys"), 0);
+}

@@ -45,56 +45,82 @@ pub fn claim_key_fingerprint(conn: &mut DbConn, fingerprint: &str) -> Result<Str
     })
 }
 
-/// The campaign's status, read under a lock that a concurrent `close` waits for (PostgreSQL
-/// `FOR KEY SHARE`, which [`lock_campaign_for_close`]'s `FOR UPDATE` conflicts with; SQLite's
-/// write transaction already excludes it): answers sealed in this transaction are then either
-/// released by that close or refused. The weakest row lock on purpose: it does not conflict
-/// with other groups, nor with a release bumping the campaign's results version, so
-/// PostgreSQL's writers run side by side.
+/// The campaign's status, read under a lock that a concurrent `close` waits for (PostgreSQL:
+/// a shared advisory lock that [`lock_campaign_for_close`] takes exclusively; SQLite's write
+/// transaction already excludes it): answers sealed in this transaction are then either
+/// released by that close or refused. Not a row lock: `FOR SHARE` / `FOR KEY SHARE` write the
+/// lockers into the campaign's row (a WAL record per group, and a MultiXact once two groups
+/// overlap, which every later reader of the row resolved: 4% of PostgreSQL's CPU under load).
+/// An advisory lock lives in memory only, and groups holding it shared run side by side.
 pub fn campaign_status_locked(
     conn: &mut DbConn,
     campaign: CampaignId,
 ) -> Result<Option<CampaignStatus>, DbError> {
-    let query = campaigns::table.find(campaign).select(campaigns::status);
-    Ok(match conn {
-        DbConn::Pg(c) => query.for_key_share().first(c).optional()?,
-        DbConn::Sqlite(c) => query.first(c).optional()?,
-    })
+    if let DbConn::Pg(c) = conn {
+        advisory_lock(c, Advisory::Open, campaign, Mode::Shared)?;
+    }
+    Ok(campaigns::table
+        .find(campaign)
+        .select(campaigns::status)
+        .first(conn)
+        .optional()?)
 }
 
-/// The first key of the advisory locks kinerja takes (PostgreSQL's two-key form), so that
-/// they never meet another application's in a shared database: "knj\0".
-const ADVISORY_NAMESPACE: i32 = 0x6b6e_6a00;
+/// What an advisory lock guards, per campaign (the first of PostgreSQL's two keys; "knj" and a
+/// number, so that kinerja's locks never meet another application's in a shared database).
+#[derive(Clone, Copy)]
+enum Advisory {
+    /// Writing answers while the campaign is open (shared) against closing it (exclusive).
+    Open = 0x6b6e_6a01,
+    /// Releasing pending answers: one at a time.
+    Release = 0x6b6e_6a02,
+}
 
-/// Makes releases of this campaign take turns for the rest of the transaction (PostgreSQL: a
-/// transaction-scoped advisory lock; SQLite's write transaction excludes every other writer
-/// already), so that two writers or two instances never release the same pending answers: the
-/// second waits, then counts again. Groups being written do not wait for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Shared,
+    Exclusive,
+}
+
+/// Takes a transaction-scoped advisory lock on the campaign, waiting for it.
+fn advisory_lock(
+    c: &mut diesel::PgConnection,
+    what: Advisory,
+    campaign: CampaignId,
+    mode: Mode,
+) -> Result<(), DbError> {
+    // A campaign id beyond 2^31 shares its lock with another campaign: a harmless wait.
+    let key = (campaign.0 & 0x7fff_ffff) as i32;
+    let query = match mode {
+        Mode::Shared => "SELECT pg_advisory_xact_lock_shared($1, $2)",
+        Mode::Exclusive => "SELECT pg_advisory_xact_lock($1, $2)",
+    };
+    diesel::sql_query(query)
+        .bind::<diesel::sql_types::Integer, _>(what as i32)
+        .bind::<diesel::sql_types::Integer, _>(key)
+        .execute(c)?;
+    Ok(())
+}
+
+/// Makes releases of this campaign take turns for the rest of the transaction (PostgreSQL: an
+/// advisory lock; SQLite's write transaction excludes every other writer already), so that two
+/// writers or two instances never release the same pending answers: the second waits, then
+/// counts again. Groups being written do not wait for it.
 pub fn lock_campaign(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
     if let DbConn::Pg(c) = conn {
-        // A campaign id beyond 2^31 shares its lock with another campaign: a harmless wait.
-        let key = (campaign.0 & 0x7fff_ffff) as i32;
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind::<diesel::sql_types::Integer, _>(ADVISORY_NAMESPACE)
-            .bind::<diesel::sql_types::Integer, _>(key)
-            .execute(c)?;
+        advisory_lock(c, Advisory::Release, campaign, Mode::Exclusive)?;
     }
     Ok(())
 }
 
-/// Closing: waits for a release in flight ([`lock_campaign`]) and then for every group that
-/// read the campaign open (`FOR UPDATE` against their `FOR KEY SHARE`), and holds both until
-/// the transaction ends. In this order only: a release never waits for a close's row lock
-/// while holding the advisory lock a close would wait for.
+/// Closing: waits for a release in flight ([`lock_campaign`]), then for every group that read
+/// the campaign open ([`campaign_status_locked`]), and holds both until the transaction ends;
+/// groups that come later wait and then read it closed. In this order only, which a release
+/// never takes the other way round.
 pub fn lock_campaign_for_close(conn: &mut DbConn, campaign: CampaignId) -> Result<(), DbError> {
-    lock_campaign(conn, campaign)?;
     if let DbConn::Pg(c) = conn {
-        campaigns::table
-            .find(campaign)
-            .select(campaigns::id)
-            .for_update()
-            .first::<CampaignId>(c)
-            .optional()?;
+        advisory_lock(c, Advisory::Release, campaign, Mode::Exclusive)?;
+        advisory_lock(c, Advisory::Open, campaign, Mode::Exclusive)?;
     }
     Ok(())
 }
