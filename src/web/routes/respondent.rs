@@ -21,21 +21,57 @@ use super::is_cross_site;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::readable("/thanks").route(super::get_or_head().to(thanks)))
         .service(
-            web::scope("/r").wrap(from_fn(respondent_guard)).service(
-                web::resource("/{token}")
-                    .route(super::get_or_head().to(show_form))
-                    .route(web::post().to(post_form))
-                    // PUT, DELETE, PATCH, OPTIONS...: the link exists for these three only.
-                    .default_service(web::to(|| async {
-                        super::method_not_allowed("GET, HEAD, POST")
-                    })),
-            ),
+            web::scope("/r")
+                .wrap(from_fn(respondent_guard))
+                .service(
+                    web::resource("/{token}")
+                        .route(super::get_or_head().to(show_form))
+                        .route(web::post().to(post_form))
+                        // PUT, DELETE, PATCH, OPTIONS...: the link exists for these three only.
+                        .default_service(web::to(|| async {
+                            super::method_not_allowed("GET, HEAD, POST")
+                        })),
+                )
+                .service(
+                    super::readable("/{token}/thanks").route(super::get_or_head().to(link_thanks)),
+                ),
         );
 }
 
+/// The thank-you page without a link (an address kept from before the link's own one).
 async fn thanks(req: HttpRequest) -> HttpResponse {
     let t = texts(request_lang(&req, None));
     page(StatusCode::OK, t, t.thanks_heading, t.thanks_text, None)
+}
+
+/// The thank-you page of a used link: names the survey and says what happens next. A link not
+/// used yet goes back to its form.
+async fn link_thanks(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let found = blocking(&state, Access::Read, move |conn, cache| {
+        respond::submitted(conn, cache, &lookup)
+    })
+    .await;
+    let submitted = match found {
+        Ok(Some(submitted)) => submitted,
+        Ok(None) => {
+            let asked = web::Query::<PageQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.lang.as_deref().and_then(Lang::parse));
+            return see_other(&match asked {
+                Some(lang) => format!("/r/{token}?lang={}", lang.code()),
+                None => format!("/r/{token}"),
+            });
+        }
+        Err(error) => return link_error_page(&req, &state, error, None),
+    };
+    let t = texts(request_lang(&req, Some(submitted.lang)));
+    html(StatusCode::OK, pages::thanks(t, &submitted))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -144,15 +180,22 @@ async fn post_form(
         no_store(&mut response);
         return response;
     }
-    if action == "save" {
+    // "Save and continue later", or the language switch, which saves the answers so far so
+    // that switching loses nothing: both store a draft, then show the form again.
+    let switch_to = action.strip_prefix("lang-").and_then(Lang::parse);
+    if action == "save" || switch_to.is_some() {
         let saving = token.clone();
+        let then = match switch_to {
+            Some(other) => format!("/r/{token}?lang={}", other.code()),
+            None => format!("/r/{token}?saved=1&lang={}", lang.code()),
+        };
         return match blocking(&state, Access::Write, move |conn, cache| {
             respond::save_draft(conn, cache, &saving, &answers)
         })
         .await
         {
-            Ok(()) => see_other(&format!("/r/{token}?saved=1&lang={}", lang.code())),
-            Err(error) => link_error_page(&req, &state, error, form_lang),
+            Ok(()) => see_other(&then),
+            Err(error) => link_error_page(&req, &state, error, switch_to.or(form_lang)),
         };
     }
     let submitting = token.clone();
@@ -161,8 +204,8 @@ async fn post_form(
         Ok((prepared, answers))
     })
     .await;
-    let submission = match prepared {
-        Ok((Prepared::Ready(submission), _)) => submission,
+    let (submission, facts) = match prepared {
+        Ok((Prepared::Ready(submission, facts), _)) => (submission, facts),
         // Nothing is stored: the answers travel back in the page itself.
         Ok((Prepared::Invalid(link, problems), answers)) => {
             return html(
@@ -186,17 +229,17 @@ async fn post_form(
         .await
         .map_err(|e| WebError::Link(LinkError::Db(e)));
     match written {
-        Ok(Written::Stored { .. }) => see_other(&format!("/thanks?lang={}", lang.code())),
-        Ok(Written::AlreadySubmitted { lang }) => link_error_page(
+        Ok(Written::Stored { .. }) => see_other(&format!("/r/{token}/thanks?lang={}", lang.code())),
+        Ok(Written::AlreadySubmitted { .. }) => link_error_page(
             &req,
             &state,
-            WebError::Link(LinkError::AlreadySubmitted { lang }),
+            WebError::Link(LinkError::AlreadySubmitted(facts)),
             form_lang,
         ),
-        Ok(Written::Closed { lang, title }) => link_error_page(
+        Ok(Written::Closed { .. }) => link_error_page(
             &req,
             &state,
-            WebError::Link(LinkError::Closed { lang, title }),
+            WebError::Link(LinkError::Closed(facts)),
             form_lang,
         ),
         Err(error) => link_error_page(&req, &state, error, form_lang),
