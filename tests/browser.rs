@@ -291,6 +291,7 @@ fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
         "the ring goes around the option's box"
     );
     assert_eq!(field("focused_button"), "submit");
+    // Sent by Enter on a radio: submitted (422), still in Indonesian.
     assert_eq!(field("problems_1280_status"), 422);
     assert_eq!(
         field("problems_1280_title"),

@@ -97,6 +97,20 @@ pub struct MessagePage<'a> {
 /// A question as the problem summary names it, cut to this many characters.
 const SUMMARY_QUESTION_CHARS: usize = 70;
 
+/// A question as the problem summary names it: whole, or cut after its last whole word that
+/// fits, with "…".
+fn question_head(text: &str) -> String {
+    let cut = crate::domain::cut(text, SUMMARY_QUESTION_CHARS);
+    let Some(head) = cut.strip_suffix('…') else {
+        return cut;
+    };
+    match head.rfind(' ') {
+        // A word longer than half the room is cut where it is.
+        Some(space) if space > SUMMARY_QUESTION_CHARS / 2 => format!("{}…", &head[..space]),
+        _ => cut,
+    }
+}
+
 fn problem_text(t: &Texts, problem: &Problem) -> &'static str {
     match problem {
         Problem::Answer(AnswerError::MissingRequired) => t.please_answer,
@@ -209,7 +223,7 @@ pub fn form(
         .flat_map(|g| g.items.iter())
         .filter_map(|i| {
             i.error.map(|e| {
-                let question = crate::domain::cut(i.text, SUMMARY_QUESTION_CHARS);
+                let question = question_head(i.text);
                 (i.id, format!("{}. {question} — {e}", i.number))
             })
         })

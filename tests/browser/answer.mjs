@@ -355,8 +355,10 @@ try {
   summary.button_ring_contrast = contrast(buttonRing.color, buttonRing.background);
   summary.focused_button = await wide.evaluate(() => document.activeElement.value ?? null);
 
-  // A 422 on the desktop.
-  const wideEarly = await press(wide, 'submit');
+  // A 422 on the desktop, by Enter on a radio: Enter submits (the form's first button is a
+  // hidden "submit"), never switches the language.
+  await wide.focus(`input[name="${firstWide.id}"]:checked`);
+  const [wideEarly] = await Promise.all([wide.waitForNavigation(), wide.keyboard.press('Enter')]);
   await problemsPage(wide, wideEarly, summary, 'problems_1280');
   await shot(wide, '422-1280');
   await noOverflow(wide, summary, 'problems_1280');

@@ -115,8 +115,30 @@ async fn show_form(
 /// pair straight into the answers, without a list of every pair first.
 struct PostedForm {
     answers: RawAnswers,
-    action: String,
+    action: Action,
     lang: Option<Lang>,
+}
+
+/// The button pressed: "submit" (also what a form without one means), "save" (save and
+/// continue later), or the language switch, "lang-en"/"lang-id", which saves too.
+#[derive(Clone, Copy, PartialEq)]
+enum Action {
+    Submit,
+    Save,
+    SwitchTo(Lang),
+}
+
+impl Action {
+    fn parse(value: &str) -> Option<Action> {
+        match value {
+            "submit" => Some(Action::Submit),
+            "save" => Some(Action::Save),
+            _ => value
+                .strip_prefix("lang-")
+                .and_then(Lang::parse)
+                .map(Action::SwitchTo),
+        }
+    }
 }
 
 impl<'de> serde::Deserialize<'de> for PostedForm {
@@ -135,13 +157,18 @@ impl<'de> serde::Deserialize<'de> for PostedForm {
             ) -> Result<PostedForm, A::Error> {
                 let mut form = PostedForm {
                     answers: RawAnswers::new(),
-                    action: String::from("submit"),
+                    action: Action::Submit,
                     lang: None,
                 };
                 // A repeated name keeps its last value, as a map of the pairs would.
                 while let Some((name, value)) = pairs.next_entry::<String, String>()? {
                     match name.as_str() {
-                        "action" => form.action = value,
+                        // A button this form does not have: refused (400) rather than
+                        // guessed at, since a guess might submit.
+                        "action" => {
+                            form.action = Action::parse(&value)
+                                .ok_or_else(|| serde::de::Error::custom("unknown action"))?
+                        }
                         "lang" => form.lang = Lang::parse(&value),
                         _ => {
                             form.answers.insert(name, value);
@@ -182,12 +209,11 @@ async fn post_form(
     }
     // "Save and continue later", or the language switch, which saves the answers so far so
     // that switching loses nothing: both store a draft, then show the form again.
-    let switch_to = action.strip_prefix("lang-").and_then(Lang::parse);
-    if action == "save" || switch_to.is_some() {
+    if action != Action::Submit {
         let saving = token.clone();
-        let then = match switch_to {
-            Some(other) => format!("/r/{token}?lang={}", other.code()),
-            None => format!("/r/{token}?saved=1&lang={}", lang.code()),
+        let (then, switch_to) = match action {
+            Action::SwitchTo(other) => (format!("/r/{token}?lang={}", other.code()), Some(other)),
+            _ => (format!("/r/{token}?saved=1&lang={}", lang.code()), None),
         };
         return match blocking(&state, Access::Write, move |conn, cache| {
             respond::save_draft(conn, cache, &saving, &answers)
