@@ -213,14 +213,12 @@ fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
 
     // Submitted too early: the title counts the problems, the summary has the focus, one line
     // per unanswered question naming it (21 = 24 required - 3 answered), the answers kept.
-    assert_eq!(field("problems_360_status"), 422);
-    assert_eq!(
-        field("problems_360_title"),
-        "21 problems · Strategy Focused Organization (SFO) Survey"
+    problems_page(
+        &summary,
+        "problems_360",
+        21,
+        "21 problems · Strategy Focused Organization (SFO) Survey",
     );
-    assert_eq!(field("problems_360_focus"), "problems");
-    assert_eq!(field("problems_360_lines"), 21);
-    assert_eq!(field("problems_360_distinct_lines"), 21);
     assert_eq!(
         field("problems_360_first_line"),
         "4. Leaders seldom discuss the unit's performance results with staff. — Please answer this question."
@@ -292,14 +290,12 @@ fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
     );
     assert_eq!(field("focused_button"), "submit");
     // Sent by Enter on a radio: submitted (422), still in Indonesian.
-    assert_eq!(field("problems_1280_status"), 422);
-    assert_eq!(
-        field("problems_1280_title"),
-        "Ada 22 masalah · Survei Strategy Focused Organization (SFO)"
+    problems_page(
+        &summary,
+        "problems_1280",
+        22,
+        "Ada 22 masalah · Survei Strategy Focused Organization (SFO)",
     );
-    assert_eq!(field("problems_1280_focus"), "problems");
-    assert_eq!(field("problems_1280_lines"), 22);
-    assert_eq!(field("problems_1280_distinct_lines"), 22);
     assert_eq!(field("switch_1280_lang"), "en");
     assert_eq!(
         field("switch_1280_kept"),
@@ -316,20 +312,44 @@ fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
     assert_eq!(db.stored_answers(), stored_before + 2);
     assert_eq!(db.count("drafts"), 0);
 
-    for shot in [
-        "360-id",
-        "360-en",
-        "422-360",
-        "thanks-360",
-        "gone-360",
-        "1280-id",
-        "1280-en",
-        "422-1280",
-        "thanks-1280",
-        "gone-1280",
-    ] {
-        let path = outdir.join(format!("form-{shot}.png"));
-        let width = if shot.contains("1280") { 1280 } else { 360 };
+    assert_screenshots(
+        &outdir,
+        &[
+            "form-360-id",
+            "form-360-en",
+            "form-422-360",
+            "form-thanks-360",
+            "form-gone-360",
+            "form-1280-id",
+            "form-1280-en",
+            "form-422-1280",
+            "form-thanks-1280",
+            "form-gone-1280",
+        ],
+    );
+    drop(server);
+}
+
+/// A 422 page as the browser saw it: its title counts the problems, the focus is on the
+/// summary, one distinct line per problem.
+fn problems_page(summary: &serde_json::Value, prefix: &str, problems: usize, title: &str) {
+    let field = |name: &str| summary[format!("{prefix}_{name}")].clone();
+    assert_eq!(field("status"), 422, "{prefix}");
+    assert_eq!(field("title"), title);
+    assert_eq!(
+        field("focus"),
+        "problems",
+        "{prefix}: the summary has the focus"
+    );
+    assert_eq!(field("lines"), problems, "{prefix}");
+    assert_eq!(field("distinct_lines"), problems, "{prefix}");
+}
+
+/// Each screenshot `{name}.png` is in `dir`, 1280 px wide if its name says 1280, else 360.
+fn assert_screenshots(dir: &Path, names: &[&str]) {
+    for name in names {
+        let path = dir.join(format!("{name}.png"));
+        let width = if name.contains("1280") { 1280 } else { 360 };
         assert_eq!(
             png_size(&path).map(|(w, _)| w),
             Some(width),
@@ -337,7 +357,6 @@ fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
             path.display()
         );
     }
-    drop(server);
 }
 
 /// The summary line a browser script printed last.
@@ -475,21 +494,15 @@ fn an_organizer_uses_the_console_in_chromium_on_a_desktop_and_a_phone() {
     }
     assert!(checked > 50, "{checked} scores compared");
 
-    for shot in [
-        "campaign-1280",
-        "unit-1280",
-        "campaign-360",
-        "unit-360",
-        "campaigns-360",
-    ] {
-        let path = outdir.join(format!("{shot}.png"));
-        let width = if shot.ends_with("1280") { 1280 } else { 360 };
-        assert_eq!(
-            png_size(&path).map(|(w, _)| w),
-            Some(width),
-            "{}",
-            path.display()
-        );
-    }
+    assert_screenshots(
+        &outdir,
+        &[
+            "campaign-1280",
+            "unit-1280",
+            "campaign-360",
+            "unit-360",
+            "campaigns-360",
+        ],
+    );
     drop(server);
 }

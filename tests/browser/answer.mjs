@@ -101,6 +101,15 @@ async function press(page, value) {
   return response;
 }
 
+// Presses the language switch (a button of the form, which saves a draft first); the response.
+async function switchTo(page, lang) {
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.locator(`button[name=action][value="lang-${lang}"]`).click(),
+  ]);
+  return response;
+}
+
 // What a 422 page shows: status, title, where the focus is, the problem lines.
 async function problemsPage(page, response, summary, prefix) {
   summary[`${prefix}_status`] = response.status();
@@ -216,9 +225,8 @@ try {
     await choose(page, group.id, early[group.id]);
   }
   summary.progress_after_3 = await progressText(page);
-  const switchButton = page.locator('button[name=action][value="lang-en"]');
-  summary.switch_label = (await switchButton.innerText()).trim();
-  const [switched] = await Promise.all([page.waitForNavigation(), switchButton.click()]);
+  summary.switch_label = (await page.locator('button[name=action][value="lang-en"]').innerText()).trim();
+  const switched = await switchTo(page, 'en');
   summary.switch_status = switched.status();
   summary.switch_url = new URL(page.url()).search;
   summary.switch_lang = await page.getAttribute('html', 'lang');
@@ -237,10 +245,7 @@ try {
   await noOverflow(page, summary, 'problems_360');
 
   // Back to Indonesian through the switch (the answers again saved on the way).
-  await Promise.all([
-    page.waitForNavigation(),
-    page.locator('button[name=action][value="lang-id"]').click(),
-  ]);
+  await switchTo(page, 'id');
   summary.back_lang = await page.getAttribute('html', 'lang');
 
   // Every required item answered by clicking its label's text.
@@ -364,10 +369,7 @@ try {
   await noOverflow(wide, summary, 'problems_1280');
 
   // Switch to English, answer everything, submit.
-  await Promise.all([
-    wide.waitForNavigation(),
-    wide.locator('button[name=action][value="lang-en"]').click(),
-  ]);
+  await switchTo(wide, 'en');
   summary.switch_1280_lang = await wide.getAttribute('html', 'lang');
   summary.switch_1280_kept = (await checkedAnswers(wide))[firstWide.id] ?? null;
   await shot(wide, '1280-en');

@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::Access;
+use crate::db::{Access, DbConn};
 use crate::pending::Written;
-use crate::respond::{self, LinkError, Prepared, RawAnswers};
+use crate::respond::{self, LinkError, Prepared, RawAnswers, TemplateCache};
 use crate::template::Lang;
 use crate::web::errors::{link_error_page, page};
 use crate::web::i18n::{request_lang, texts, PageQuery};
@@ -52,12 +52,7 @@ async fn link_thanks(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let token = token.into_inner();
-    let lookup = token.clone();
-    let found = blocking(&state, Access::Read, move |conn, cache| {
-        respond::submitted(conn, cache, &lookup)
-    })
-    .await;
-    let submitted = match found {
+    let submitted = match read_link(&state, &token, respond::submitted).await {
         Ok(Some(submitted)) => submitted,
         Ok(None) => {
             let asked = web::Query::<PageQuery>::from_query(req.query_string())
@@ -74,6 +69,19 @@ async fn link_thanks(
     html(StatusCode::OK, pages::thanks(t, &submitted))
 }
 
+/// A read of the database about the link of `token`.
+async fn read_link<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    token: &str,
+    work: fn(&mut DbConn, &TemplateCache, &str) -> Result<T, LinkError>,
+) -> Result<T, WebError> {
+    let token = token.to_owned();
+    blocking(state, Access::Read, move |conn, cache| {
+        work(conn, cache, &token)
+    })
+    .await
+}
+
 fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -86,12 +94,7 @@ async fn show_form(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let token = token.into_inner();
-    let lookup = token.clone();
-    let opened = blocking(&state, Access::Read, move |conn, cache| {
-        respond::open_with_draft(conn, cache, &lookup)
-    })
-    .await;
-    match opened {
+    match read_link(&state, &token, respond::open_with_draft).await {
         Ok((link, draft)) => {
             let lang = request_lang(&req, Some(link.invitation.lang));
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
