@@ -25,16 +25,35 @@ pub fn comment_field(item_id: &str) -> String {
     format!("comment.{item_id}")
 }
 
+/// What the page about a link that cannot be answered says: in the invitation's language, the
+/// campaign's title, and whom to write to (the campaign's contact) when the respondent is stuck.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkFacts {
+    pub lang: Lang,
+    pub title: String,
+    pub contact: Option<String>,
+}
+
+impl LinkFacts {
+    fn of(invitation: &Invitation, campaign: &Campaign) -> LinkFacts {
+        LinkFacts {
+            lang: invitation.lang,
+            title: campaign.title.clone(),
+            contact: campaign.contact.clone(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("unknown or revoked link")]
     Unknown,
     #[error("this link was already used")]
-    AlreadySubmitted { lang: Lang },
+    AlreadySubmitted(LinkFacts),
     #[error("the campaign is closed")]
-    Closed { lang: Lang, title: String },
+    Closed(LinkFacts),
     #[error("the campaign is not open yet")]
-    NotOpen { lang: Lang, title: String },
+    NotOpen(LinkFacts),
     #[error(transparent)]
     Template(#[from] db::templates::TemplateStoreError),
     #[error(transparent)]
@@ -106,18 +125,66 @@ pub struct OpenLink {
     pub unit_name: String,
 }
 
+impl OpenLink {
+    pub fn facts(&self) -> LinkFacts {
+        LinkFacts::of(&self.invitation, &self.campaign)
+    }
+}
+
+/// What the thank-you page of a used link says: the survey's name and what happens next.
+pub struct Submitted {
+    pub lang: Lang,
+    pub title: String,
+    pub kind: Kind,
+    pub min_responses: i32,
+    pub closes_on: Option<chrono::NaiveDate>,
+    pub status: CampaignStatus,
+    pub contact: Option<String>,
+}
+
+/// The thank-you page's facts for a link, once it has been used; `Ok(None)` while it has not
+/// (nothing was submitted through it yet). Only the link's holder can ask, so the page may name
+/// the survey without telling strangers which campaigns exist.
+pub fn submitted(
+    conn: &mut DbConn,
+    cache: &TemplateCache,
+    token: &str,
+) -> Result<Option<Submitted>, LinkError> {
+    let (invitation, campaign) = find(conn, token)?;
+    match invitation.state {
+        InvitationState::Revoked => Err(LinkError::Unknown),
+        InvitationState::Active => Ok(None),
+        InvitationState::Used => {
+            let kind = cache.get(conn, campaign.template_id)?.kind();
+            Ok(Some(Submitted {
+                lang: invitation.lang,
+                title: campaign.title,
+                kind,
+                min_responses: campaign.min_responses,
+                closes_on: campaign.closes_on,
+                status: campaign.status,
+                contact: campaign.contact,
+            }))
+        }
+    }
+}
+
 /// Looks a token up and checks that it can be answered now.
 pub fn open_link(
     conn: &mut DbConn,
     cache: &TemplateCache,
     token: &str,
 ) -> Result<OpenLink, LinkError> {
+    let (invitation, campaign) = find(conn, token)?;
+    check_link(conn, cache, invitation, campaign)
+}
+
+/// The invitation of a token, in any state, and its campaign.
+fn find(conn: &mut DbConn, token: &str) -> Result<(Invitation, Campaign), LinkError> {
     if !crate::token::looks_valid(token) {
         return Err(LinkError::Unknown);
     }
-    let (invitation, campaign) = invitations::find_with_campaign(conn, &crate::token::hash(token))?
-        .ok_or(LinkError::Unknown)?;
-    check_link(conn, cache, invitation, campaign)
+    invitations::find_with_campaign(conn, &crate::token::hash(token))?.ok_or(LinkError::Unknown)
 }
 
 /// Opens the link for the form view, with the answers saved in its draft (if any): one query.
@@ -144,34 +211,26 @@ fn check_link(
     invitation: Invitation,
     campaign: Campaign,
 ) -> Result<OpenLink, LinkError> {
-    let lang = invitation.lang;
     match invitation.state {
         InvitationState::Revoked => return Err(LinkError::Unknown),
-        InvitationState::Used => return Err(LinkError::AlreadySubmitted { lang }),
+        InvitationState::Used => {
+            return Err(LinkError::AlreadySubmitted(LinkFacts::of(
+                &invitation,
+                &campaign,
+            )))
+        }
         InvitationState::Active => {}
     }
     let past_closing_day = campaign
         .closes_on
         .is_some_and(|last| last < chrono::Utc::now().date_naive());
     match campaign.status {
-        CampaignStatus::Open if past_closing_day => {
-            return Err(LinkError::Closed {
-                lang,
-                title: campaign.title,
-            })
-        }
-        CampaignStatus::Open => {}
-        CampaignStatus::Closed => {
-            return Err(LinkError::Closed {
-                lang,
-                title: campaign.title,
-            })
+        CampaignStatus::Open if !past_closing_day => {}
+        CampaignStatus::Open | CampaignStatus::Closed => {
+            return Err(LinkError::Closed(LinkFacts::of(&invitation, &campaign)))
         }
         CampaignStatus::Draft => {
-            return Err(LinkError::NotOpen {
-                lang,
-                title: campaign.title,
-            })
+            return Err(LinkError::NotOpen(LinkFacts::of(&invitation, &campaign)))
         }
     }
     let template = cache.get(conn, campaign.template_id)?;
@@ -215,9 +274,7 @@ pub fn save_draft(
     write_tx(conn, |conn| {
         let link = open_link(conn, cache, token)?;
         if !invitations::lock_active(conn, link.invitation.id)? {
-            return Err(LinkError::AlreadySubmitted {
-                lang: link.invitation.lang,
-            });
+            return Err(LinkError::AlreadySubmitted(link.facts()));
         }
         let kept = known_fields(&link.template, answers);
         // A map of strings always serialises.
@@ -254,8 +311,9 @@ pub enum Problem {
 
 /// A submitted form, checked.
 pub enum Prepared {
-    /// Valid: ready for the writer (`pending::write_group`).
-    Ready(Submission),
+    /// Valid: ready for the writer (`pending::write_group`), with what the page says if the
+    /// writer finds the link used or the campaign closed after all.
+    Ready(Submission, LinkFacts),
     /// Nothing is stored: the page goes back with every answer given and the problems.
     Invalid(Box<OpenLink>, FormProblems),
 }
@@ -273,18 +331,22 @@ pub fn prepare(
     if problems != FormProblems::default() {
         return Ok(Prepared::Invalid(Box::new(link), problems));
     }
-    Ok(Prepared::Ready(Submission {
-        invitation_id: link.invitation.id,
-        campaign_id: link.campaign.id,
-        unit_id: link.invitation.unit_id,
-        kind: link.template.kind(),
-        lang: link.invitation.lang,
-        title: link.campaign.title.clone(),
-        closes_on: link.campaign.closes_on,
-        answers: encoded,
-        comments,
-        min_responses: link.campaign.min_responses,
-    }))
+    let facts = link.facts();
+    Ok(Prepared::Ready(
+        Submission {
+            invitation_id: link.invitation.id,
+            campaign_id: link.campaign.id,
+            unit_id: link.invitation.unit_id,
+            kind: link.template.kind(),
+            lang: link.invitation.lang,
+            title: link.campaign.title.clone(),
+            closes_on: link.campaign.closes_on,
+            answers: encoded,
+            comments,
+            min_responses: link.campaign.min_responses,
+        },
+        facts,
+    ))
 }
 
 /// [`validate`], for the fuzz tests.

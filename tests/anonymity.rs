@@ -226,7 +226,7 @@ async fn a_save_racing_a_submit_ends_one_way_without_a_draft_or_a_500() {
             status == StatusCode::SEE_OTHER || status == StatusCode::CONFLICT,
             "{status}"
         );
-        if location.is_some_and(|l| l.to_str().unwrap_or("").starts_with("/thanks")) {
+        if location.is_some_and(|l| l.to_str().unwrap_or("").contains("/thanks")) {
             thanks += 1;
         }
     }

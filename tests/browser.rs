@@ -1,13 +1,15 @@
 //! The real form in a real browser: headless Chromium (Debian's `chromium`) driven by
-//! playwright-core (`tests/browser/answer.mjs`) answers a demo survey link on a 360 px phone
-//! screen with JavaScript off: clicks each answer's label, saves, reopens, submits, sees the
-//! thank-you page, then sees the link refused as already submitted.
+//! playwright-core (`tests/browser/answer.mjs`) answers SFO survey links with JavaScript off, on
+//! a 360 px phone and a 1280 px desktop: the language switch keeps the answers, a submission
+//! too early comes back 422 (its title, focus and problem lines), labels and arrow keys choose,
+//! a draft is saved and restored, the thank-you page, then the used link (409) and a closed
+//! campaign's link (410). Every page is checked for sideways overflow, the desktop for one row
+//! per scale, the chosen box and the focus rings' contrast.
 //!
 //! Needs /usr/bin/chromium (or `CHROMIUM=PATH`), node, and `npm ci --prefix tests/browser`, so
 //! it is ignored by a plain `cargo test` (listed as ignored, never passed without running);
 //! `cargo test --test browser -- --ignored` runs it, `.ci/run` always does, and a missing piece
-//! then fails it with the reason. `KINERJA_SCREENSHOT=PATH` also writes the 360 px screenshot
-//! there.
+//! then fails it with the reason. Its screenshots are left in target/form-screenshots/.
 //!
 //! The organizer's console (`tests/browser/console.mjs`): sign in, open a campaign, drill into
 //! a unit, download the XLSX (read back here, its numbers equal to the JSON), at 1280 px and
@@ -68,14 +70,6 @@ fn png_size(path: &Path) -> Option<(u32, u32)> {
     Some((width, height))
 }
 
-/// Runs the respondent's browser script, killing it if it hangs; (exit success, stdout,
-/// stderr).
-fn run_browser(link: &str, screenshots: &[PathBuf]) -> (bool, String, String) {
-    let mut args = vec![link.to_owned()];
-    args.extend(screenshots.iter().map(|p| p.display().to_string()));
-    run_script("answer.mjs", &args)
-}
-
 /// Runs a script of tests/browser with node, killing it if it hangs.
 fn run_script(script: &str, args: &[String]) -> (bool, String, String) {
     let mut child = Command::new("node")
@@ -109,76 +103,260 @@ fn run_script(script: &str, args: &[String]) -> (bool, String, String) {
 
 #[test]
 #[ignore = "needs Chromium, node and `npm ci --prefix tests/browser`"]
-fn a_respondent_answers_the_demo_survey_in_chromium_on_a_phone() {
+fn respondents_answer_the_sfo_survey_in_chromium_on_a_phone_and_a_desktop() {
+    use serde_json::json;
+
     if let Some(reason) = missing_tools() {
         panic!("the browser test cannot run: {reason}");
     }
 
     let db = TestDb::new();
     db.ok(&["demo"]);
-    // Campaign 3 is the demo's SFO survey of 2018.
-    let tokens = invite(&db, 3, "browser@example.go.id,KW-ACEH\n");
-    assert_eq!(tokens.len(), 1, "one link issued");
+    // A campaign with a closing day and a contact, and a closed one: its link is answered 410.
+    let create = |period: &str, title: &str, closes: &[&str]| -> i64 {
+        let mut args = vec![
+            "campaign",
+            "create",
+            "--template",
+            "sfo",
+            "--period",
+            period,
+            "--title",
+            title,
+            "--units",
+            "KW-ACEH",
+            "--contact",
+            "survei@example.go.id",
+        ];
+        args.extend_from_slice(closes);
+        common::last_line(&db.ok(&args))
+            .parse()
+            .expect("campaign id")
+    };
+    let open = create("2099", "Survei SFO 2099", &["--closes", "2099-12-31"]);
+    let closed = create("2098", "Survei SFO 2098", &[]);
+    let tokens = invite(
+        &db,
+        open,
+        "phone@example.go.id,KW-ACEH\ndesktop@example.go.id,KW-ACEH\n",
+    );
+    assert_eq!(tokens.len(), 2, "two links issued");
+    let gone = invite(&db, closed, "late@example.go.id,KW-ACEH\n");
+    db.ok(&["campaign", "close", &closed.to_string()]);
     let stored_before = db.stored_answers();
     let server = Server::start(&db, &[]);
-    let link = server.link(&tokens[0]);
 
-    let screenshot = db.dir.path().join("form-360.png");
-    let mut screenshots = vec![screenshot.clone()];
-    if let Some(extra) = std::env::var_os("KINERJA_SCREENSHOT") {
-        screenshots.push(PathBuf::from(extra));
-    }
-    let (ok, stdout, stderr) = run_browser(&link, &screenshots);
-    let summary: serde_json::Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| {
-            panic!("no JSON summary from the browser\nstdout: {stdout}\nstderr: {stderr}")
-        });
-    assert!(ok, "browser run failed: {summary}\nstderr: {stderr}");
+    // Kept after the test, for people to look at (target/ is not committed).
+    let outdir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/form-screenshots");
+    std::fs::create_dir_all(&outdir).expect("screenshot directory");
+    let (ok, stdout, stderr) = run_script(
+        "answer.mjs",
+        &[
+            server.link(&tokens[0]),
+            server.link(&tokens[1]),
+            server.link(&gone[0]),
+            outdir.display().to_string(),
+        ],
+    );
+    let summary = summary_of(ok, &stdout, &stderr);
     let field = |name: &str| summary[name].clone();
 
-    // The form, in Indonesian (the invitation's language), fitting a 360 px screen.
+    // Nothing sticks out sideways: the form, the 422 page and the end pages, at both widths.
+    for (page, width) in [
+        ("form_360", 360),
+        ("form_360_en", 360),
+        ("problems_360", 360),
+        ("thanks_360", 360),
+        ("again_360", 360),
+        ("gone_360", 360),
+        ("form_1280", 1280),
+        ("form_1280_en", 1280),
+        ("problems_1280", 1280),
+        ("thanks_1280", 1280),
+        ("again_1280", 1280),
+        ("gone_1280", 1280),
+    ] {
+        assert_eq!(field(&format!("{page}_width")), width, "{page}");
+        assert_eq!(field(&format!("{page}_scroll")), width, "{page} is wider");
+    }
+
+    // The form, in Indonesian (the invitation's language): sections as numbered headings, the
+    // closing day and the time it takes.
     assert_eq!(field("form_status"), 200);
     assert_eq!(field("lang"), "id");
     assert_eq!(field("title"), "Survei Strategy Focused Organization (SFO)");
-    assert_eq!(field("viewport_width"), 360);
-    assert_eq!(field("scroll_width"), 360, "nothing sticks out sideways");
-    // The SFO survey: 25 items, one of them optional; every required one answered by label.
+    assert_eq!(
+        field("facts"),
+        "Terbuka sampai 31 Desember 2099 · sekitar 6 menit"
+    );
+    assert_eq!(
+        field("part_headings")[1],
+        "Bagian 2 dari 5 · Menerjemahkan strategi ke dalam kerangka operasional"
+    );
+    assert_eq!(field("part_headings").as_array().map(Vec::len), Some(5));
+    // The SFO survey: 25 items, one of them optional.
     assert_eq!(field("items"), 25);
-    assert_eq!(field("optional_items"), serde_json::json!(["continual-4"]));
+    assert_eq!(field("optional_items"), json!(["continual-4"]));
+    // The answered count, written by CSS over the checked options.
+    assert_eq!(field("progress_after_3"), "3 dari 25 pertanyaan dijawab");
+
+    // The language switch saves the three answers first: all three are there in English.
+    assert_eq!(field("switch_label"), "English");
+    assert_eq!(field("switch_status"), 200);
+    assert_eq!(field("switch_url"), "?lang=en");
+    assert_eq!(field("switch_lang"), "en");
+    assert_eq!(field("switch_kept"), 3);
+    assert_eq!(
+        field("facts_en"),
+        "Open until 31 December 2099 · about 6 minutes"
+    );
+
+    // Submitted too early: the title counts the problems, the summary has the focus, one line
+    // per unanswered question naming it (21 = 24 required - 3 answered), the answers kept.
+    problems_page(
+        &summary,
+        "problems_360",
+        21,
+        "21 problems · Strategy Focused Organization (SFO) Survey",
+    );
+    assert_eq!(
+        field("problems_360_first_line"),
+        "4. Leaders seldom discuss the unit's performance results with staff. — Please answer this question."
+    );
+    assert_eq!(field("problems_360_first_href"), "#item-leadership-4");
+    assert_eq!(field("problems_kept"), 3);
+    assert_eq!(field("back_lang"), "id");
+
+    // Every required item answered by its label, one moved with an arrow key.
     assert_eq!(field("answered"), 24);
+    assert_eq!(field("progress_all"), "24 dari 25 pertanyaan dijawab");
     assert_eq!(field("keyboard"), true, "arrow keys move the choice");
-    // Save and continue later, then the draft restored on reopening.
+    // Save and continue later: the notice gives the closing day; the draft comes back.
     assert_eq!(field("save_label"), "Simpan dan lanjutkan nanti");
     assert_eq!(field("saved_url_has_flag"), true);
     assert_eq!(
         field("saved_notice"),
-        "Jawaban Anda tersimpan. Buka tautan yang sama untuk melanjutkan."
+        "Jawaban Anda tersimpan. Buka tautan yang sama untuk melanjutkan, paling lambat 31 Desember 2099."
     );
     assert_eq!(field("restored"), 24);
-    // Submitted: the thank-you page.
+
+    // The thank-you page names the survey and says what happens next.
     assert_eq!(field("thanks_status"), 200);
-    assert_eq!(field("thanks_url"), "/thanks?lang=id");
+    assert_eq!(field("thanks_url"), "/r/TOKEN/thanks?lang=id");
     assert_eq!(field("thanks_heading"), "Terima kasih");
-    // The link again: already submitted, no form.
+    assert_eq!(
+        field("thanks_text"),
+        json!([
+            "English",
+            "Jawaban Anda untuk “Survei SFO 2099” telah diterima.",
+            "Hasil unit Anda hanya ditampilkan bila sedikitnya 5 pegawai unit menjawab, dan tidak pernah jawaban perorangan. Hasil akhir tersedia setelah periode pengisian ditutup pada 31 Desember 2099.",
+            "Anda dapat menutup halaman ini.",
+            "Ada pertanyaan? Tulis kepada penyelenggara: survei@example.go.id"
+        ])
+    );
+    // The link again: already submitted, no form, whom to write to; the closed campaign's 410.
     assert_eq!(field("again_status"), 409);
     assert_eq!(field("again_heading"), "Jawaban sudah dikirim");
     assert_eq!(field("again_has_form"), false);
+    assert_eq!(field("again_contact"), "mailto:survei@example.go.id");
+    assert_eq!(field("gone_status"), 410);
+    assert_eq!(field("gone_heading"), "Survei sudah ditutup");
+    assert_eq!(field("gone_contact"), "mailto:survei@example.go.id");
 
-    // Exactly one answer stored (released or still sealed in the pending pool), the draft gone.
-    assert_eq!(db.stored_answers(), stored_before + 1);
+    // The desktop: every scale item's six options in one row.
+    assert_eq!(field("scale_items_1280"), 25);
+    assert_eq!(field("one_row_items_1280"), 25);
+    // The chosen option's whole box is highlighted.
+    assert_ne!(
+        field("checked_background"),
+        field("unchecked_background"),
+        "the chosen box has its own background"
+    );
+    // Focus rings: solid, at least 3 px, at least 3:1 against what they are drawn on, and not
+    // the colour that marks the chosen option.
+    for ring in ["radio_ring", "button_ring"] {
+        let r = &summary[ring];
+        assert_eq!(r["style"], "solid", "{ring}: {r}");
+        assert!(r["width"].as_f64() >= Some(3.0), "{ring}: {r}");
+        assert_ne!(r["color"], field("checked_border"), "{ring}: {r}");
+        assert_ne!(r["color"], field("checked_background"), "{ring}: {r}");
+        let contrast = field(&format!("{ring}_contrast")).as_f64().unwrap_or(0.0);
+        assert!(contrast >= 3.0, "{ring} contrast {contrast}: {r}");
+    }
+    assert_eq!(
+        field("radio_ring")["tag"],
+        "label",
+        "the ring goes around the option's box"
+    );
+    assert_eq!(field("focused_button"), "submit");
+    // Sent by Enter on a radio: submitted (422), still in Indonesian.
+    problems_page(
+        &summary,
+        "problems_1280",
+        22,
+        "Ada 22 masalah · Survei Strategy Focused Organization (SFO)",
+    );
+    assert_eq!(field("switch_1280_lang"), "en");
+    assert_eq!(
+        field("switch_1280_kept"),
+        "4",
+        "the chosen option survives the switch"
+    );
+    assert_eq!(field("thanks_1280_status"), 200);
+    assert_eq!(field("thanks_1280_heading"), "Thank you");
+    assert_eq!(field("again_1280_status"), 409);
+    assert_eq!(field("gone_1280_status"), 410);
+    assert_eq!(field("gone_1280_heading"), "The survey is closed");
+
+    // Exactly two answers stored (sealed in the pending pool), the drafts gone.
+    assert_eq!(db.stored_answers(), stored_before + 2);
     assert_eq!(db.count("drafts"), 0);
 
-    let size = png_size(&screenshot);
-    assert_eq!(
-        size.map(|(width, _)| width),
-        Some(360),
-        "a 360 px wide screenshot at {}",
-        screenshot.display()
+    assert_screenshots(
+        &outdir,
+        &[
+            "form-360-id",
+            "form-360-en",
+            "form-422-360",
+            "form-thanks-360",
+            "form-gone-360",
+            "form-1280-id",
+            "form-1280-en",
+            "form-422-1280",
+            "form-thanks-1280",
+            "form-gone-1280",
+        ],
     );
     drop(server);
+}
+
+/// A 422 page as the browser saw it: its title counts the problems, the focus is on the
+/// summary, one distinct line per problem.
+fn problems_page(summary: &serde_json::Value, prefix: &str, problems: usize, title: &str) {
+    let field = |name: &str| summary[format!("{prefix}_{name}")].clone();
+    assert_eq!(field("status"), 422, "{prefix}");
+    assert_eq!(field("title"), title);
+    assert_eq!(
+        field("focus"),
+        "problems",
+        "{prefix}: the summary has the focus"
+    );
+    assert_eq!(field("lines"), problems, "{prefix}");
+    assert_eq!(field("distinct_lines"), problems, "{prefix}");
+}
+
+/// Each screenshot `{name}.png` is in `dir`, 1280 px wide if its name says 1280, else 360.
+fn assert_screenshots(dir: &Path, names: &[&str]) {
+    for name in names {
+        let path = dir.join(format!("{name}.png"));
+        let width = if name.contains("1280") { 1280 } else { 360 };
+        assert_eq!(
+            png_size(&path).map(|(w, _)| w),
+            Some(width),
+            "{}",
+            path.display()
+        );
+    }
 }
 
 /// The summary line a browser script printed last.
@@ -316,21 +494,15 @@ fn an_organizer_uses_the_console_in_chromium_on_a_desktop_and_a_phone() {
     }
     assert!(checked > 50, "{checked} scores compared");
 
-    for shot in [
-        "campaign-1280",
-        "unit-1280",
-        "campaign-360",
-        "unit-360",
-        "campaigns-360",
-    ] {
-        let path = outdir.join(format!("{shot}.png"));
-        let width = if shot.ends_with("1280") { 1280 } else { 360 };
-        assert_eq!(
-            png_size(&path).map(|(w, _)| w),
-            Some(width),
-            "{}",
-            path.display()
-        );
-    }
+    assert_screenshots(
+        &outdir,
+        &[
+            "campaign-1280",
+            "unit-1280",
+            "campaign-360",
+            "unit-360",
+            "campaigns-360",
+        ],
+    );
     drop(server);
 }

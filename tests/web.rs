@@ -124,8 +124,11 @@ async fn a_link_is_answered_once_with_drafts_errors_and_a_thank_you() {
     // 303 to the thank-you page, then the link is used up.
     let response = post(&server, token, &FULL_ANSWER).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], "/thanks?lang=id");
-    let (status, html) = get(&server.url("/thanks?lang=id")).await;
+    assert_eq!(
+        response.headers()["location"],
+        format!("/r/{token}/thanks?lang=id").as_str()
+    );
+    let (status, html) = get(&server.url(&format!("/r/{token}/thanks?lang=id"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Terima kasih"));
     assert_eq!(db.stored_answers(), 1);
@@ -461,10 +464,23 @@ async fn a_review_records_its_reviewer_and_comments() {
             ("storage-backup", "mingguan"),
             ("access-log", "na"),
             ("comment.storage-backup", "Backups <weekly> only"),
+            ("lang", "en"),
         ],
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // The thank-you page: a review counts for the unit.
+    let location = response.headers()["location"]
+        .to_str()
+        .unwrap_or("")
+        .to_owned();
+    let (status, html) = get(&server.url(&location)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<p>Your answers to “Test” have been received.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<p>Your review counts toward this unit&#39;s score. The final results come after the answering period closes.</p>"), "{html}");
     assert_eq!(db.count("review_reviewers"), 1);
     assert_eq!(db.count("review_comments"), 1);
     let results = results_json(&db, campaign);
@@ -996,4 +1012,362 @@ async fn a_body_dribbled_a_byte_a_second_is_cut_off_with_408() {
         "{elapsed:?}"
     );
     assert_eq!(db.stored_answers(), 0);
+}
+
+/// The lines of the problem summary of a 422 page, as (link target, text).
+fn problem_lines(html: &str) -> Vec<(String, String)> {
+    let Some(start) = html.find(r#"<div class="problems""#) else {
+        return Vec::new();
+    };
+    let summary = &html[start..];
+    let summary = &summary[..summary.find("</div>").unwrap_or(summary.len())];
+    summary
+        .split("<li>")
+        .skip(1)
+        .filter_map(|li| {
+            let li = li.split("</li>").next()?;
+            let rest = li.strip_prefix(r##"<a href="#"##)?;
+            let (target, rest) = rest.split_once(r#"">"#)?;
+            Some((target.to_owned(), rest.strip_suffix("</a>")?.to_owned()))
+        })
+        .collect()
+}
+
+/// A survey campaign that closes on 31 December 2099, with a contact address.
+fn closing_with_contact(db: &TestDb) -> i64 {
+    let extra = [
+        "--closes",
+        "2099-12-31",
+        "--contact",
+        "survei@example.go.id",
+    ];
+    db.campaign(UNITS, CLIMATE, &extra)
+}
+
+/// Issue 12, the form: sections as numbered headings, the closing day and the time it takes,
+/// the answered count's text, and the organizer's address.
+#[tokio::test]
+async fn the_form_states_its_parts_closing_day_time_and_contact() {
+    let db = TestDb::new();
+    let campaign = closing_with_contact(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let plain = db.campaign(UNITS, CLIMATE, &[]);
+    let plain_tokens = invite(&db, plain, "b@example.org,B\n");
+    let server = Server::start(&db, &[]);
+
+    let (_, html) = get(&server.link(&tokens[0])).await;
+    // team-climate: 5 scale items, 30 + 5 * 12 s, so 2 minutes.
+    assert!(
+        html.contains(r#"<p class="facts"><strong>Terbuka sampai 31 Desember 2099</strong> · sekitar 2 menit</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<h2 id="part-1">Bagian 1 dari 2 · Kejelasan</h2>"#));
+    assert!(html.contains(r#"<h2 id="part-2">Bagian 2 dari 2 · Dukungan</h2>"#));
+    assert!(html.contains(
+        r#"<p class="progress"><span class="answered"></span> dari 5 pertanyaan dijawab</p>"#
+    ));
+    assert!(html.contains(r#"<p class="contact">Ada pertanyaan? Tulis kepada penyelenggara: <a href="mailto:survei@example.go.id">survei@example.go.id</a></p>"#));
+    let (_, english) = get(&format!("{}?lang=en", server.link(&tokens[0]))).await;
+    assert!(english.contains(
+        r#"<p class="facts"><strong>Open until 31 December 2099</strong> · about 2 minutes</p>"#
+    ));
+    assert!(english.contains(r#"<h2 id="part-2">Part 2 of 2 · Support</h2>"#));
+    assert!(english.contains("of 5 questions answered</p>"));
+
+    // Without a closing day or a contact: the time only, no contact line.
+    let (_, html) = get(&server.link(&plain_tokens[0])).await;
+    assert!(
+        html.contains(r#"<p class="facts">sekitar 2 menit</p>"#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"class="contact""#));
+
+    // The saved notice names the closing day.
+    let response = post(
+        &server,
+        &tokens[0],
+        &[("clarity-goals", "3"), ("action", "save"), ("lang", "en")],
+    )
+    .await;
+    let location = response.headers()["location"]
+        .to_str()
+        .unwrap_or("")
+        .to_owned();
+    let (_, html) = get(&server.url(&location)).await;
+    assert!(html.contains(r#"<p class="notice" role="status">Your answers are saved. Open the same link to continue, by 31 December 2099 at the latest.</p>"#), "{html}");
+}
+
+/// Issue 12: a form sent back says in its title how many problems it has, puts the focus on
+/// the summary, and gives one line per problem naming the question, linked to it.
+#[tokio::test]
+async fn a_form_with_problems_counts_them_in_its_title_and_names_each_question() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let server = Server::start(&db, &[]);
+    let response = post(
+        &server,
+        &tokens[0],
+        &[
+            ("clarity-goals", "5"),
+            ("clarity-role", "9"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap_or_default();
+    assert!(
+        html.contains("<title>3 problems · Team Climate Survey</title>"),
+        "{html}"
+    );
+    assert!(html.contains(
+        r#"<div class="problems" id="problems" tabindex="-1" autofocus aria-labelledby="problems-heading">"#
+    ));
+    assert!(html.contains(r#"<h2 id="problems-heading">3 problems</h2>"#));
+    assert_eq!(
+        problem_lines(&html),
+        [
+            (
+                "item-clarity-role".to_owned(),
+                "2. My part in reaching those goals is clear. — Choose one of the options offered."
+                    .to_owned()
+            ),
+            (
+                "item-clarity-confused".to_owned(),
+                "3. The team&#39;s priorities are often confusing. — Please answer this question."
+                    .to_owned()
+            ),
+            (
+                "item-support-manager".to_owned(),
+                "4. My manager helps when I am blocked. — Please answer this question.".to_owned()
+            ),
+        ]
+    );
+    // In Indonesian, and a long question cut.
+    let long = "Pimpinan unit saya menjelaskan mengapa strategi organisasi penting bagi pekerjaan kami sehari-hari.";
+    let source = std::fs::read_to_string(CLIMATE)
+        .expect("fixture")
+        .replace("Atasan saya membantu ketika ada hambatan.", long)
+        .replace("version = 1", "version = 2");
+    let template = db.write("long.toml", &source);
+    db.ok(&["template", "import", &template.display().to_string()]);
+    let second = common::last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--template-version",
+        "2",
+        "--period",
+        "2027",
+        "--title",
+        "Long",
+    ]));
+    let long_tokens = invite(&db, second.parse().expect("id"), "b@example.org,A\n");
+    let response = post(&server, &long_tokens[0], &[("clarity-goals", "5")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap_or_default();
+    assert!(
+        html.contains("<title>Ada 3 masalah · Survei Iklim Tim</title>"),
+        "{html}"
+    );
+    assert_eq!(
+        problem_lines(&html)[2].1,
+        "4. Pimpinan unit saya menjelaskan mengapa strategi organisasi penting… — Mohon jawab pertanyaan ini."
+    );
+    assert_eq!(db.stored_answers(), 0);
+    assert_eq!(db.count("drafts"), 0, "a 422 stores nothing");
+}
+
+/// Issue 12: the language switch is a button of the form that saves a draft first, so the
+/// answers chosen so far are there in the other language; an unknown button is refused.
+#[tokio::test]
+async fn the_language_switch_saves_a_draft_and_keeps_the_answers() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\n");
+    let token = &tokens[0];
+    let server = Server::start(&db, &[]);
+    let (_, html) = get(&server.link(token)).await;
+    assert!(html.contains(r#"<button type="submit" form="answers" name="action" value="lang-en" class="link" lang="en" aria-describedby="switch-keeps">English</button>"#), "{html}");
+    assert!(
+        html.contains(r#"<form method="post" action="/r/"#) && html.contains(r#" id="answers">"#)
+    );
+
+    let response = post(
+        &server,
+        token,
+        &[
+            ("clarity-goals", "4"),
+            ("support-manager", "2"),
+            ("lang", "id"),
+            ("action", "lang-en"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/r/{token}?lang=en").as_str()
+    );
+    assert_eq!(db.count("drafts"), 1, "the switch saved a draft");
+    assert_eq!(db.stored_answers(), 0, "and submitted nothing");
+    let (status, html) = get(&server.url(&format!("/r/{token}?lang=en"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains(r#"id="i-clarity-goals-4" name="clarity-goals" value="4" checked>"#));
+    assert!(html.contains(r#"id="i-support-manager-2" name="support-manager" value="2" checked>"#));
+    assert_eq!(html.matches(" checked>").count(), 2);
+    assert!(
+        !html.contains(r#"class="notice""#),
+        "no saved notice: nobody asked to save"
+    );
+    assert!(html.contains(r#"value="lang-id" class="link" lang="id""#));
+
+    // A button the form does not have: 400, nothing stored, the draft as it was.
+    for action in ["lang-fr", "publish"] {
+        let response = post(
+            &server,
+            token,
+            &[("clarity-goals", "1"), ("action", action)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{action}");
+    }
+    let (_, html) = get(&server.link(token)).await;
+    assert!(html.contains(r#"id="i-clarity-goals-4" name="clarity-goals" value="4" checked>"#));
+    assert_eq!(db.stored_answers(), 0);
+}
+
+/// Issue 12: the thank-you page of a link names the survey and says what happens next; the
+/// pages of used, closed, expired and unopened links give the organizer's address.
+#[tokio::test]
+async fn end_pages_name_the_survey_say_what_follows_and_give_the_contact() {
+    let db = TestDb::new();
+    let campaign = closing_with_contact(&db);
+    let tokens = invite(&db, campaign, "a@example.org,A\nb@example.org,B\n");
+    let server = Server::start(&db, &[]);
+
+    // Before submitting, the link's thank-you address leads to the form.
+    let response = client()
+        .get(server.url(&format!("/r/{}/thanks?lang=en", tokens[0])))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/r/{}?lang=en", tokens[0]).as_str()
+    );
+
+    let response = post(&server, &tokens[0], &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, html) = get(&server.url(&format!("/r/{}/thanks?lang=en", tokens[0]))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Thank you</h1>"));
+    assert!(
+        html.contains("<p>Your answers to “Test” have been received.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<p>Your unit&#39;s results are shown only once at least 5 colleagues have answered, and never as one person&#39;s answers. The final results come after the answering period closes on 31 December 2099.</p>"), "{html}");
+    assert!(html.contains(r#"<a href="mailto:survei@example.go.id">survei@example.go.id</a>"#));
+    let (_, html) = get(&server.url(&format!("/r/{}/thanks", tokens[0]))).await;
+    assert!(
+        html.contains("<p>Jawaban Anda untuk “Test” telah diterima.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<p>Hasil unit Anda hanya ditampilkan bila sedikitnya 5 pegawai unit menjawab, dan tidak pernah jawaban perorangan. Hasil akhir tersedia setelah periode pengisian ditutup pada 31 Desember 2099.</p>"));
+
+    // 409: the survey's title and the contact.
+    let (status, html) = get(&format!("{}?lang=en", server.link(&tokens[0]))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains(r#"<p class="meta">Test</p>"#), "{html}");
+    assert!(html.contains(r#"<p class="contact">Questions? Write to the organizer: <a href="mailto:survei@example.go.id">survei@example.go.id</a></p>"#), "{html}");
+    let response = post(&server, &tokens[0], &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains(r#"<a href="mailto:survei@example.go.id">"#));
+
+    // 410 after closing, on view and on submit; the thank-you page then says it is over.
+    db.ok(&["campaign", "close", &campaign.to_string()]);
+    let (status, html) = get(&server.link(&tokens[1])).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("Survei sudah ditutup"));
+    assert!(html.contains(r#"<p class="contact">Ada pertanyaan? Tulis kepada penyelenggara: <a href="mailto:survei@example.go.id">survei@example.go.id</a></p>"#), "{html}");
+    let response = post(&server, &tokens[1], &FULL_ANSWER).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert!(response
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains(r#"<a href="mailto:survei@example.go.id">"#));
+    let (_, html) = get(&server.url(&format!("/r/{}/thanks?lang=en", tokens[0]))).await;
+    assert!(
+        html.contains("The answering period is over; the organizer prepares the final results."),
+        "{html}"
+    );
+
+    // An expired link (past its closing day) and a campaign not open yet: 410 with the contact.
+    let expired = common::last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2020",
+        "--title",
+        "Expired",
+        "--closes",
+        "2020-12-31",
+        "--contact",
+        "lama@example.go.id",
+    ]));
+    let draft = common::last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2100",
+        "--title",
+        "Later",
+        "--draft",
+        "--contact",
+        "nanti@example.go.id",
+    ]));
+    let old = invite(&db, expired.parse().expect("id"), "c@example.org,C\n");
+    let later = invite(&db, draft.parse().expect("id"), "c@example.org,C\n");
+    let (status, html) = get(&server.link(&old[0])).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        html.contains(r#"<a href="mailto:lama@example.go.id">"#),
+        "{html}"
+    );
+    let (status, html) = get(&server.link(&later[0])).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        html.contains("Survei belum dibuka")
+            && html.contains(r#"<a href="mailto:nanti@example.go.id">"#),
+        "{html}"
+    );
+
+    // A campaign without a contact: no contact line; an unknown link's thank-you page is 404.
+    let plain = db.campaign(UNITS, CLIMATE, &[]);
+    let plain_tokens = invite(&db, plain, "d@example.org,A\n");
+    post(&server, &plain_tokens[0], &FULL_ANSWER).await;
+    let (status, html) = get(&server.link(&plain_tokens[0])).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(!html.contains(r#"class="contact""#), "{html}");
+    let (status, html) = get(&server.url(&format!("/r/{}/thanks", plain_tokens[0]))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Hasil akhir tersedia setelah periode pengisian ditutup.</p>"),
+        "{html}"
+    );
+    let (status, _) = get(&server.url(&format!("/r/{}/thanks", "x".repeat(43)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -28,6 +28,56 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// A day as people write it: "31 Desember 2026", "31 December 2026". Spelled out rather
+    /// than numeric, since 12/01 reads as a different day in each language's custom.
+    pub fn long_date(self, day: chrono::NaiveDate) -> String {
+        use chrono::Datelike as _;
+        const ID: [&str; 12] = [
+            "Januari",
+            "Februari",
+            "Maret",
+            "April",
+            "Mei",
+            "Juni",
+            "Juli",
+            "Agustus",
+            "September",
+            "Oktober",
+            "November",
+            "Desember",
+        ];
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let months = match self {
+            Lang::Id => &ID,
+            Lang::En => &EN,
+        };
+        // month0() is 0..=11 by construction.
+        let month = months[day.month0() as usize];
+        format!("{} {month} {}", day.day(), day.year())
+    }
+
+    /// An estimated answering time: "sekitar 6 menit", "about 6 minutes" ("about 1 minute").
+    pub fn about_minutes(self, minutes: u32) -> String {
+        match (self, minutes) {
+            (Lang::Id, n) => format!("sekitar {n} menit"),
+            (Lang::En, 1) => "about 1 minute".to_owned(),
+            (Lang::En, n) => format!("about {n} minutes"),
+        }
+    }
 }
 
 impl std::fmt::Display for Lang {
@@ -57,5 +107,17 @@ mod tests {
             Lang::try_from("fr".to_owned()),
             Err("unknown language 'fr'".into())
         );
+    }
+
+    #[test]
+    fn days_and_minutes_read_as_people_write_them() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a real day");
+        assert_eq!(Lang::Id.long_date(day(2026, 12, 31)), "31 Desember 2026");
+        assert_eq!(Lang::En.long_date(day(2026, 12, 31)), "31 December 2026");
+        assert_eq!(Lang::Id.long_date(day(2027, 1, 5)), "5 Januari 2027");
+        assert_eq!(Lang::En.long_date(day(2027, 8, 17)), "17 August 2027");
+        assert_eq!(Lang::Id.about_minutes(1), "sekitar 1 menit");
+        assert_eq!(Lang::En.about_minutes(1), "about 1 minute");
+        assert_eq!(Lang::En.about_minutes(8), "about 8 minutes");
     }
 }

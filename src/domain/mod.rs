@@ -14,12 +14,17 @@ const QUOTED_CHARS: usize = 80;
 
 /// A value as an error message quotes it: in single quotes, cut to 80 characters with "…".
 pub fn quoted(value: &str) -> String {
+    format!("'{}'", cut(value, QUOTED_CHARS))
+}
+
+/// `value` cut to `max` characters, with "…" where something was cut off.
+pub fn cut(value: &str, max: usize) -> String {
     let mut chars = value.chars();
-    let head: String = chars.by_ref().take(QUOTED_CHARS).collect();
+    let head: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() {
-        format!("'{head}…'")
+        format!("{}…", head.trim_end())
     } else {
-        format!("'{head}'")
+        head
     }
 }
 

@@ -8,7 +8,7 @@ use super::i18n::{request_lang, texts, Texts};
 use super::middleware::no_store;
 use super::pages;
 use super::state::{AppState, WebError};
-use crate::respond::LinkError;
+use crate::respond::{LinkError, LinkFacts};
 use crate::template::Lang;
 
 /// A page with a heading, a text and optionally a detail (the campaign's title), linking to
@@ -20,15 +20,45 @@ pub fn page(
     text: &str,
     detail: Option<String>,
 ) -> HttpResponse {
+    page_with(
+        status,
+        t,
+        &pages::Message {
+            detail,
+            ..pages::Message::new(heading, text)
+        },
+    )
+}
+
+/// [`page`] with everything a message page can say.
+pub fn page_with(status: StatusCode, t: &Texts, message: &pages::Message) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(pages::message(
             t,
-            heading,
-            text,
-            detail,
+            message,
             Some(format!("?lang={}", t.other_lang)),
         ))
+}
+
+/// The page for a link that cannot be answered (used, closed, not yet open): the campaign's
+/// title, and whom to write to.
+fn refusal(
+    status: StatusCode,
+    t: &Texts,
+    heading: &str,
+    text: &str,
+    facts: &LinkFacts,
+) -> HttpResponse {
+    page_with(
+        status,
+        t,
+        &pages::Message {
+            detail: Some(facts.title.clone()),
+            contact: facts.contact.as_deref(),
+            ..pages::Message::new(heading, text)
+        },
+    )
 }
 
 /// Any path no route matched.
@@ -88,34 +118,28 @@ pub fn link_error_page(
                 Err(retry) => too_many(t, retry),
             }
         }
-        WebError::Link(LinkError::AlreadySubmitted { lang }) => {
-            let t = texts(lang_of(lang));
-            page(
+        WebError::Link(LinkError::AlreadySubmitted(facts)) => {
+            let t = texts(lang_of(&facts.lang));
+            refusal(
                 StatusCode::CONFLICT,
                 t,
                 t.already_heading,
                 t.already_text,
-                None,
+                facts,
             )
         }
-        WebError::Link(LinkError::Closed { lang, title }) => {
-            let t = texts(lang_of(lang));
-            page(
-                StatusCode::GONE,
-                t,
-                t.closed_heading,
-                t.closed_text,
-                Some(title.clone()),
-            )
+        WebError::Link(LinkError::Closed(facts)) => {
+            let t = texts(lang_of(&facts.lang));
+            refusal(StatusCode::GONE, t, t.closed_heading, t.closed_text, facts)
         }
-        WebError::Link(LinkError::NotOpen { lang, title }) => {
-            let t = texts(lang_of(lang));
-            page(
+        WebError::Link(LinkError::NotOpen(facts)) => {
+            let t = texts(lang_of(&facts.lang));
+            refusal(
                 StatusCode::GONE,
                 t,
                 t.not_open_heading,
                 t.not_open_text,
-                Some(title.clone()),
+                facts,
             )
         }
         WebError::Link(LinkError::Template(_) | LinkError::Db(_)) => {

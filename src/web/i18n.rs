@@ -22,6 +22,7 @@ pub fn request_lang(req: &HttpRequest, fallback: Option<Lang>) -> Lang {
 }
 
 pub struct Texts {
+    pub language: Lang,
     pub lang: &'static str,
     pub other_lang: &'static str,
     pub other_lang_name: &'static str,
@@ -61,9 +62,16 @@ pub struct Texts {
     pub cross_site_text: &'static str,
     pub error_heading: &'static str,
     pub error_text: &'static str,
+    /// Before the closing day: "Terbuka sampai 31 Desember 2026".
+    pub open_until: &'static str,
+    /// The language switch saves what was chosen so far; its hint says so.
+    pub switch_keeps: &'static str,
+    pub contact_lead: &'static str,
+    pub close_page: &'static str,
 }
 
 const ID: Texts = Texts {
+    language: Lang::Id,
     lang: "id",
     other_lang: "en",
     other_lang_name: "English",
@@ -103,9 +111,14 @@ const ID: Texts = Texts {
     cross_site_text: "Formulir ini dikirim dari situs lain. Buka tautan Anda langsung lalu kirim dari sana.",
     error_heading: "Terjadi gangguan",
     error_text: "Jawaban Anda belum tersimpan. Kembali ke halaman sebelumnya lalu coba kirim lagi.",
+    open_until: "Terbuka sampai",
+    switch_keeps: "Jawaban yang sudah dipilih tetap tersimpan.",
+    contact_lead: "Ada pertanyaan? Tulis kepada penyelenggara:",
+    close_page: "Anda dapat menutup halaman ini.",
 };
 
 const EN: Texts = Texts {
+    language: Lang::En,
     lang: "en",
     other_lang: "id",
     other_lang_name: "Bahasa Indonesia",
@@ -145,7 +158,125 @@ const EN: Texts = Texts {
     cross_site_text: "This form was sent from another site. Open your link directly and submit from there.",
     error_heading: "Something went wrong",
     error_text: "Your answers were not stored yet. Go back to the previous page and submit again.",
+    open_until: "Open until",
+    switch_keeps: "The answers chosen so far are kept.",
+    contact_lead: "Questions? Write to the organizer:",
+    close_page: "You may close this page.",
 };
+
+/// The sentences with a number or a name in them.
+impl Texts {
+    /// A section's heading: "Bagian 2 dari 5 · Kepemimpinan".
+    pub fn part(&self, n: usize, of: usize, title: &str) -> String {
+        match self.language {
+            Lang::Id => format!("Bagian {n} dari {of} · {title}"),
+            Lang::En => format!("Part {n} of {of} · {title}"),
+        }
+    }
+
+    /// After the count of answered questions, which CSS writes: "dari 25 pertanyaan dijawab".
+    pub fn answered_of(&self, of: usize) -> String {
+        match (self.language, of) {
+            (Lang::Id, n) => format!("dari {n} pertanyaan dijawab"),
+            (Lang::En, 1) => "of 1 question answered".to_owned(),
+            (Lang::En, n) => format!("of {n} questions answered"),
+        }
+    }
+
+    /// The count of problems of a form sent back: "Ada 3 masalah", "3 problems".
+    pub fn problems(&self, n: usize) -> String {
+        match (self.language, n) {
+            (Lang::Id, n) => format!("Ada {n} masalah"),
+            (Lang::En, 1) => "1 problem".to_owned(),
+            (Lang::En, n) => format!("{n} problems"),
+        }
+    }
+
+    /// The closing day as the form states it: "Terbuka sampai 31 Desember 2026".
+    pub fn open_until_day(&self, day: chrono::NaiveDate) -> String {
+        format!("{} {}", self.open_until, self.language.long_date(day))
+    }
+
+    /// The notice after "save and continue later", with the day the link stops working.
+    pub fn saved_until(&self, day: Option<chrono::NaiveDate>) -> String {
+        let Some(day) = day else {
+            return self.saved.to_owned();
+        };
+        let day = self.language.long_date(day);
+        match self.language {
+            Lang::Id => format!(
+                "Jawaban Anda tersimpan. Buka tautan yang sama untuk melanjutkan, paling lambat {day}."
+            ),
+            Lang::En => format!(
+                "Your answers are saved. Open the same link to continue, by {day} at the latest."
+            ),
+        }
+    }
+
+    /// The thank-you page's first sentence, naming the survey.
+    pub fn received(&self, title: &str) -> String {
+        match self.language {
+            Lang::Id => format!("Jawaban Anda untuk “{title}” telah diterima."),
+            Lang::En => format!("Your answers to “{title}” have been received."),
+        }
+    }
+
+    /// What happens next to a survey's answers: figures only from `k` answers up, the final
+    /// ones after the campaign closes (on `closes`, when set; `closed` once it has).
+    pub fn next_for_survey(
+        &self,
+        k: i32,
+        closes: Option<chrono::NaiveDate>,
+        closed: bool,
+    ) -> String {
+        let k = k.max(1);
+        let shown = match (self.language, k) {
+            (Lang::Id, k) => format!(
+                "Hasil unit Anda hanya ditampilkan bila sedikitnya {k} pegawai unit menjawab, dan tidak pernah jawaban perorangan."
+            ),
+            (Lang::En, 1) => "Your unit's results are shown only as figures of the unit, never as one person's answers.".to_owned(),
+            (Lang::En, k) => format!(
+                "Your unit's results are shown only once at least {k} colleagues have answered, and never as one person's answers."
+            ),
+        };
+        format!("{shown} {}", self.final_results(closes, closed))
+    }
+
+    /// What happens next to a review: it counts for the unit, the totals come at the close.
+    pub fn next_for_review(&self, closes: Option<chrono::NaiveDate>, closed: bool) -> String {
+        let counts = match self.language {
+            Lang::Id => "Reviu Anda masuk ke nilai unit ini.",
+            Lang::En => "Your review counts toward this unit's score.",
+        };
+        format!("{counts} {}", self.final_results(closes, closed))
+    }
+
+    fn final_results(&self, closes: Option<chrono::NaiveDate>, closed: bool) -> String {
+        match (self.language, closed, closes) {
+            (Lang::Id, true, _) => {
+                "Periode pengisian sudah berakhir; penyelenggara menyusun hasil akhirnya."
+                    .to_owned()
+            }
+            (Lang::En, true, _) => {
+                "The answering period is over; the organizer prepares the final results.".to_owned()
+            }
+            (Lang::Id, false, Some(day)) => format!(
+                "Hasil akhir tersedia setelah periode pengisian ditutup pada {}.",
+                self.language.long_date(day)
+            ),
+            (Lang::En, false, Some(day)) => format!(
+                "The final results come after the answering period closes on {}.",
+                self.language.long_date(day)
+            ),
+            (Lang::Id, false, None) => {
+                "Hasil akhir tersedia setelah periode pengisian ditutup.".to_owned()
+            }
+            (Lang::En, false, None) => {
+                "The final results come after the answering period closes.".to_owned()
+            }
+        }
+    }
+}
 
 pub fn texts(lang: Lang) -> &'static Texts {
     match lang {

@@ -3,7 +3,8 @@
 use askama::Template as _;
 
 use super::i18n::Texts;
-use crate::respond::{comment_field, FormProblems, OpenLink, Problem, RawAnswers};
+use crate::db::campaigns::CampaignStatus;
+use crate::respond::{comment_field, FormProblems, OpenLink, Problem, RawAnswers, Submitted};
 use crate::template::{AnswerError, ItemAnswer, Kind, Lang};
 
 // The view models borrow from the template, the answers and the texts: a survey form has
@@ -29,7 +30,8 @@ pub struct ItemView<'a> {
 }
 
 pub struct GroupView<'a> {
-    pub title: &'a str,
+    /// "Bagian 2 dari 5 · Kepemimpinan".
+    pub heading: String,
     pub items: Vec<ItemView<'a>>,
 }
 
@@ -44,19 +46,69 @@ pub struct FormPage<'a> {
     pub intro: &'a str,
     pub checklist: bool,
     pub saved: bool,
-    /// (item id, message) for the summary at the top.
+    pub saved_notice: String,
+    /// "Terbuka sampai 31 Desember 2026", when the campaign has a closing day.
+    pub open_until: Option<String>,
+    /// "sekitar 6 menit".
+    pub minutes: String,
+    /// "Ada 3 masalah", on a form sent back with problems.
+    pub problem_count: Option<String>,
+    /// (item id, line) for the summary at the top: one line per problem, naming its question.
     pub problems: Vec<(&'a str, String)>,
     pub groups: Vec<GroupView<'a>>,
+    /// "dari 25 pertanyaan dijawab", after the count CSS writes.
+    pub answered_of: String,
+    pub contact: Option<&'a str>,
+}
+
+/// What a page about a link (or the lack of one) says.
+pub struct Message<'a> {
+    pub heading: &'a str,
+    pub text: &'a str,
+    /// Paragraphs after the text (what happens next, on the thank-you page).
+    pub more: Vec<String>,
+    /// Small print: the campaign's title.
+    pub detail: Option<String>,
+    /// The organizer's address, for a respondent who is stuck.
+    pub contact: Option<&'a str>,
+}
+
+impl<'a> Message<'a> {
+    /// A heading and a text, nothing more.
+    pub fn new(heading: &'a str, text: &'a str) -> Message<'a> {
+        Message {
+            heading,
+            text,
+            more: Vec::new(),
+            detail: None,
+            contact: None,
+        }
+    }
 }
 
 #[derive(askama::Template)]
 #[template(path = "message.html")]
 pub struct MessagePage<'a> {
     pub t: &'a Texts,
-    pub heading: &'a str,
-    pub text: &'a str,
-    pub detail: Option<String>,
+    pub m: &'a Message<'a>,
     pub lang_switch: Option<String>,
+}
+
+/// A question as the problem summary names it, cut to this many characters.
+const SUMMARY_QUESTION_CHARS: usize = 70;
+
+/// A question as the problem summary names it: whole, or cut after its last whole word that
+/// fits, with "…".
+fn question_head(text: &str) -> String {
+    let cut = crate::domain::cut(text, SUMMARY_QUESTION_CHARS);
+    let Some(head) = cut.strip_suffix('…') else {
+        return cut;
+    };
+    match head.rfind(' ') {
+        // A word longer than half the room is cut where it is.
+        Some(space) if space > SUMMARY_QUESTION_CHARS / 2 => format!("{}…", &head[..space]),
+        _ => cut,
+    }
 }
 
 fn problem_text(t: &Texts, problem: &Problem) -> &'static str {
@@ -109,12 +161,13 @@ pub fn form(
                 .collect()
         })
         .unwrap_or_default();
-    let groups: Vec<GroupView> = link
-        .template
-        .groups()
+    let template_groups = link.template.groups();
+    let parts = template_groups.len();
+    let groups: Vec<GroupView> = template_groups
         .into_iter()
-        .map(|group| GroupView {
-            title: group.title.get(lang),
+        .enumerate()
+        .map(|(index, group)| GroupView {
+            heading: t.part(index + 1, parts, group.title.get(lang)),
             items: group
                 .items
                 .into_iter()
@@ -168,12 +221,18 @@ pub fn form(
     let mut summary: Vec<(&str, String)> = groups
         .iter()
         .flat_map(|g| g.items.iter())
-        .filter_map(|i| i.error.map(|e| (i.id, format!("{}. {e}", i.number))))
+        .filter_map(|i| {
+            i.error.map(|e| {
+                let question = question_head(i.text);
+                (i.id, format!("{}. {question} — {e}", i.number))
+            })
+        })
         .collect();
     if problems.is_some_and(|p| p.nothing_to_score) {
         summary.push(("", t.nothing_to_score.to_owned()));
     }
     let checklist = link.template.kind() == Kind::Checklist;
+    let closes_on = link.campaign.closes_on;
     let page = FormPage {
         t,
         title: link.template.title.get(lang),
@@ -187,29 +246,44 @@ pub fn form(
         },
         checklist,
         saved,
+        saved_notice: t.saved_until(closes_on),
+        open_until: closes_on.map(|day| t.open_until_day(day)),
+        minutes: lang.about_minutes(link.template.estimated_minutes()),
+        problem_count: problems.map(|_| t.problems(summary.len())),
         problems: summary,
+        answered_of: t.answered_of(number),
         groups,
+        contact: link.campaign.contact.as_deref(),
     };
     page.render()
         .unwrap_or_else(|e| format!("template error: {e}"))
 }
 
-pub fn message(
-    t: &Texts,
-    heading: &str,
-    text: &str,
-    detail: Option<String>,
-    lang_switch: Option<String>,
-) -> String {
-    MessagePage {
+/// The thank-you page of a used link: the survey's name and what happens next.
+pub fn thanks(t: &Texts, submitted: &Submitted) -> String {
+    let closed = submitted.status == CampaignStatus::Closed;
+    let next = match submitted.kind {
+        Kind::Survey => t.next_for_survey(submitted.min_responses, submitted.closes_on, closed),
+        Kind::Checklist => t.next_for_review(submitted.closes_on, closed),
+    };
+    let received = t.received(&submitted.title);
+    message(
         t,
-        heading,
-        text,
-        detail,
-        lang_switch,
-    }
-    .render()
-    .unwrap_or_else(|e| format!("template error: {e}"))
+        &Message {
+            heading: t.thanks_heading,
+            text: &received,
+            more: vec![next, t.close_page.to_owned()],
+            detail: None,
+            contact: submitted.contact.as_deref(),
+        },
+        Some(format!("?lang={}", t.other_lang)),
+    )
+}
+
+pub fn message(t: &Texts, m: &Message, lang_switch: Option<String>) -> String {
+    MessagePage { t, m, lang_switch }
+        .render()
+        .unwrap_or_else(|e| format!("template error: {e}"))
 }
 
 #[derive(askama::Template)]

@@ -163,7 +163,11 @@ fn refusal_page(req: &HttpRequest, signed: Option<&Signed>, refusal: Refusal) ->
         // Without a session there is no header to show (and nothing to sign out of).
         None => html(
             status,
-            crate::web::pages::message(crate::web::i18n::texts(lang), heading, text, None, None),
+            crate::web::pages::message(
+                crate::web::i18n::texts(lang),
+                &crate::web::pages::Message::new(heading, text),
+                None,
+            ),
         ),
     }
 }

@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::Access;
+use crate::db::{Access, DbConn};
 use crate::pending::Written;
-use crate::respond::{self, LinkError, Prepared, RawAnswers};
+use crate::respond::{self, LinkError, Prepared, RawAnswers, TemplateCache};
 use crate::template::Lang;
 use crate::web::errors::{link_error_page, page};
 use crate::web::i18n::{request_lang, texts, PageQuery};
@@ -21,21 +21,65 @@ use super::is_cross_site;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::readable("/thanks").route(super::get_or_head().to(thanks)))
         .service(
-            web::scope("/r").wrap(from_fn(respondent_guard)).service(
-                web::resource("/{token}")
-                    .route(super::get_or_head().to(show_form))
-                    .route(web::post().to(post_form))
-                    // PUT, DELETE, PATCH, OPTIONS...: the link exists for these three only.
-                    .default_service(web::to(|| async {
-                        super::method_not_allowed("GET, HEAD, POST")
-                    })),
-            ),
+            web::scope("/r")
+                .wrap(from_fn(respondent_guard))
+                .service(
+                    web::resource("/{token}")
+                        .route(super::get_or_head().to(show_form))
+                        .route(web::post().to(post_form))
+                        // PUT, DELETE, PATCH, OPTIONS...: the link exists for these three only.
+                        .default_service(web::to(|| async {
+                            super::method_not_allowed("GET, HEAD, POST")
+                        })),
+                )
+                .service(
+                    super::readable("/{token}/thanks").route(super::get_or_head().to(link_thanks)),
+                ),
         );
 }
 
+/// The thank-you page without a link (an address kept from before the link's own one).
 async fn thanks(req: HttpRequest) -> HttpResponse {
     let t = texts(request_lang(&req, None));
     page(StatusCode::OK, t, t.thanks_heading, t.thanks_text, None)
+}
+
+/// The thank-you page of a used link: names the survey and says what happens next. A link not
+/// used yet goes back to its form.
+async fn link_thanks(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let token = token.into_inner();
+    let submitted = match read_link(&state, &token, respond::submitted).await {
+        Ok(Some(submitted)) => submitted,
+        Ok(None) => {
+            let asked = web::Query::<PageQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.lang.as_deref().and_then(Lang::parse));
+            return see_other(&match asked {
+                Some(lang) => format!("/r/{token}?lang={}", lang.code()),
+                None => format!("/r/{token}"),
+            });
+        }
+        Err(error) => return link_error_page(&req, &state, error, None),
+    };
+    let t = texts(request_lang(&req, Some(submitted.lang)));
+    html(StatusCode::OK, pages::thanks(t, &submitted))
+}
+
+/// A read of the database about the link of `token`.
+async fn read_link<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    token: &str,
+    work: fn(&mut DbConn, &TemplateCache, &str) -> Result<T, LinkError>,
+) -> Result<T, WebError> {
+    let token = token.to_owned();
+    blocking(state, Access::Read, move |conn, cache| {
+        work(conn, cache, &token)
+    })
+    .await
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -50,12 +94,7 @@ async fn show_form(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let token = token.into_inner();
-    let lookup = token.clone();
-    let opened = blocking(&state, Access::Read, move |conn, cache| {
-        respond::open_with_draft(conn, cache, &lookup)
-    })
-    .await;
-    match opened {
+    match read_link(&state, &token, respond::open_with_draft).await {
         Ok((link, draft)) => {
             let lang = request_lang(&req, Some(link.invitation.lang));
             let saved = web::Query::<PageQuery>::from_query(req.query_string())
@@ -79,8 +118,30 @@ async fn show_form(
 /// pair straight into the answers, without a list of every pair first.
 struct PostedForm {
     answers: RawAnswers,
-    action: String,
+    action: Action,
     lang: Option<Lang>,
+}
+
+/// The button pressed: "submit" (also what a form without one means), "save" (save and
+/// continue later), or the language switch, "lang-en"/"lang-id", which saves too.
+#[derive(Clone, Copy, PartialEq)]
+enum Action {
+    Submit,
+    Save,
+    SwitchTo(Lang),
+}
+
+impl Action {
+    fn parse(value: &str) -> Option<Action> {
+        match value {
+            "submit" => Some(Action::Submit),
+            "save" => Some(Action::Save),
+            _ => value
+                .strip_prefix("lang-")
+                .and_then(Lang::parse)
+                .map(Action::SwitchTo),
+        }
+    }
 }
 
 impl<'de> serde::Deserialize<'de> for PostedForm {
@@ -99,13 +160,18 @@ impl<'de> serde::Deserialize<'de> for PostedForm {
             ) -> Result<PostedForm, A::Error> {
                 let mut form = PostedForm {
                     answers: RawAnswers::new(),
-                    action: String::from("submit"),
+                    action: Action::Submit,
                     lang: None,
                 };
                 // A repeated name keeps its last value, as a map of the pairs would.
                 while let Some((name, value)) = pairs.next_entry::<String, String>()? {
                     match name.as_str() {
-                        "action" => form.action = value,
+                        // A button this form does not have: refused (400) rather than
+                        // guessed at, since a guess might submit.
+                        "action" => {
+                            form.action = Action::parse(&value)
+                                .ok_or_else(|| serde::de::Error::custom("unknown action"))?
+                        }
                         "lang" => form.lang = Lang::parse(&value),
                         _ => {
                             form.answers.insert(name, value);
@@ -144,15 +210,21 @@ async fn post_form(
         no_store(&mut response);
         return response;
     }
-    if action == "save" {
+    // "Save and continue later", or the language switch, which saves the answers so far so
+    // that switching loses nothing: both store a draft, then show the form again.
+    if action != Action::Submit {
         let saving = token.clone();
+        let (then, switch_to) = match action {
+            Action::SwitchTo(other) => (format!("/r/{token}?lang={}", other.code()), Some(other)),
+            _ => (format!("/r/{token}?saved=1&lang={}", lang.code()), None),
+        };
         return match blocking(&state, Access::Write, move |conn, cache| {
             respond::save_draft(conn, cache, &saving, &answers)
         })
         .await
         {
-            Ok(()) => see_other(&format!("/r/{token}?saved=1&lang={}", lang.code())),
-            Err(error) => link_error_page(&req, &state, error, form_lang),
+            Ok(()) => see_other(&then),
+            Err(error) => link_error_page(&req, &state, error, switch_to.or(form_lang)),
         };
     }
     let submitting = token.clone();
@@ -161,8 +233,8 @@ async fn post_form(
         Ok((prepared, answers))
     })
     .await;
-    let submission = match prepared {
-        Ok((Prepared::Ready(submission), _)) => submission,
+    let (submission, facts) = match prepared {
+        Ok((Prepared::Ready(submission, facts), _)) => (submission, facts),
         // Nothing is stored: the answers travel back in the page itself.
         Ok((Prepared::Invalid(link, problems), answers)) => {
             return html(
@@ -186,17 +258,17 @@ async fn post_form(
         .await
         .map_err(|e| WebError::Link(LinkError::Db(e)));
     match written {
-        Ok(Written::Stored { .. }) => see_other(&format!("/thanks?lang={}", lang.code())),
-        Ok(Written::AlreadySubmitted { lang }) => link_error_page(
+        Ok(Written::Stored { .. }) => see_other(&format!("/r/{token}/thanks?lang={}", lang.code())),
+        Ok(Written::AlreadySubmitted { .. }) => link_error_page(
             &req,
             &state,
-            WebError::Link(LinkError::AlreadySubmitted { lang }),
+            WebError::Link(LinkError::AlreadySubmitted(facts)),
             form_lang,
         ),
-        Ok(Written::Closed { lang, title }) => link_error_page(
+        Ok(Written::Closed { .. }) => link_error_page(
             &req,
             &state,
-            WebError::Link(LinkError::Closed { lang, title }),
+            WebError::Link(LinkError::Closed(facts)),
             form_lang,
         ),
         Err(error) => link_error_page(&req, &state, error, form_lang),
