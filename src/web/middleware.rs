@@ -50,9 +50,13 @@ pub async fn log_request(
     let route = response.request().match_pattern();
     let path = route.as_deref().unwrap_or(UNMATCHED);
     // A stored answer gets no log line: its time, even to the minute, could be matched with a
-    // proxy's log or the order of released answers. Failures are still logged.
-    if method == Method::POST && path == "/r/{token}" && response.status() == StatusCode::SEE_OTHER
-    {
+    // proxy's log or the order of released answers. Nor does the thank-you page the answer is
+    // sent on to, which would tell the same time a moment later. Failures are still logged.
+    let stored = method == Method::POST
+        && path == "/r/{token}"
+        && response.status() == StatusCode::SEE_OTHER;
+    let thanked = path == "/r/{token}/thanks" && response.status() == StatusCode::OK;
+    if stored || thanked {
         return Ok(response);
     }
     tracing::info!(
