@@ -902,6 +902,7 @@ async fn the_sender_loop_stops_gracefully_between_passes() {
         pool,
         std::sync::Arc::new(mailer),
         std::time::Duration::from_secs(3600),
+        None,
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while sink.messages().len() < 2 && std::time::Instant::now() < deadline {
@@ -1047,7 +1048,9 @@ mod snapshots {
                 Lang::En => "Strategy Focused Organization survey",
             },
             unit_name: "Kanwil DJPb Provinsi Aceh",
-            closes_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 31),
+            closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+            minutes: 8,
+            contact: Some("sekretariat.sfo@example.go.id"),
             checklist: false,
             link: "https://survei.example.go.id/r/q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c",
         }
@@ -1062,11 +1065,13 @@ mod snapshots {
     }
 
     #[test]
-    fn invitations_to_an_unnamed_reviewer_without_a_closing_day() {
+    fn invitations_to_an_unnamed_reviewer_without_a_closing_day_or_contact() {
         for lang in LANGS {
             let mail = LinkMail {
                 name: None,
                 closes_on: None,
+                minutes: 1,
+                contact: None,
                 checklist: true,
                 instrument_title: "Reviu Pengelolaan Kinerja",
                 ..link_mail(lang)
@@ -1242,6 +1247,16 @@ mod snapshots {
         }
     }
 
+    /// 14 of 20 invitations used; still open until the last day of 2026.
+    fn facts() -> messages::CampaignFacts {
+        messages::CampaignFacts {
+            status: kinerja::db::CampaignStatus::Open,
+            closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+            invited: 20,
+            submitted: 14,
+        }
+    }
+
     const CAMPAIGN_PAGE: &str = "https://survei.example.go.id/console/campaigns/7";
     const UNIT_PAGE: &str = "https://survei.example.go.id/console/campaigns/7/units/KW-ACEH";
 
@@ -1249,7 +1264,7 @@ mod snapshots {
     fn organizer_rankings() {
         let results = results();
         for lang in LANGS {
-            let content = messages::ranking(&results, lang, Some(CAMPAIGN_PAGE)).expect("renders");
+            let content = messages::ranking(&results, &facts(), lang, Some(CAMPAIGN_PAGE)).expect("renders");
             insta::assert_snapshot!(format!("ranking_{}", lang.code()), shown(&content));
         }
     }
@@ -1262,18 +1277,18 @@ mod snapshots {
         unit.figures.suppressed_by = Some(Suppression::Complement);
         unit.figures.score = None;
         unit.rank = None;
-        let content = messages::ranking(&results, Lang::En, None).expect("renders");
+        let content = messages::ranking(&results, &facts(), Lang::En, None).expect("renders");
         assert!(
             content.text.contains(
-                "Kanwil DJPb Provinsi Sumatera Utara (KW-SUMUT)  8  withheld: with other figures it would reveal a group under 5\n"
+                "Kanwil DJPb Provinsi Sumatera Utara (KW-SUMUT)\n  n 8 · withheld: with other figures it would reveal a group under 5\n\n"
             ),
             "{}",
             content.text
         );
         assert!(content
             .text
-            .contains("(KW-PABAR)  3  fewer than 5 responses: not shown\n"));
-        let content = messages::ranking(&results, Lang::Id, None).expect("renders");
+            .contains("(KW-PABAR)\n  n 3 · fewer than 5 responses: not shown\n\n"));
+        let content = messages::ranking(&results, &facts(), Lang::Id, None).expect("renders");
         assert!(content.html.contains(
             "disembunyikan: bersama angka lain akan membuka kelompok kurang dari 5 orang"
         ));

@@ -120,7 +120,7 @@ pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> a
 pub struct RemindArgs {
     #[arg(long)]
     campaign: CampaignId,
-    /// Skip invitees reminded within this many days.
+    /// Skip invitees invited or last reminded within this many days.
     #[arg(long, default_value_t = 3)]
     min_days: u32,
     #[command(flatten)]
@@ -131,10 +131,25 @@ pub fn remind(database: &Database, args: RemindArgs, console: &mut Console) -> a
     let public_url = args.public_url.require("remind")?;
     let conn = &mut database.connect()?;
     let campaign = args.campaign;
-    let count = crate::mail::campaign::remind(conn, campaign, args.min_days, &public_url)?;
+    let reminded = crate::mail::campaign::remind(conn, campaign, args.min_days, &public_url)?;
     writeln!(
         console.out,
-        "{count} reminders queued for campaign {campaign}"
+        "{} reminders queued for campaign {campaign}",
+        reminded.queued
     )?;
+    // Why the others got none, so that 0 right after `invite` does not look like a fault.
+    if reminded.waiting > 0 {
+        let days = args.min_days;
+        let who = match reminded.waiting {
+            1 => "1 invitee who has not answered was".to_owned(),
+            n => format!("{n} invitees who have not answered were"),
+        };
+        writeln!(
+            console.err,
+            "{who} invited or last reminded less than {days} day{} ago: not reminded now \
+             (--min-days {days})",
+            if days == 1 { "" } else { "s" }
+        )?;
+    }
     Ok(())
 }

@@ -51,7 +51,8 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "KINERJA_DB_POOL", default_value_t = 8)]
     pool_size: u32,
-    /// Seconds between passes of the background mail sender; 0 runs none.
+    /// Seconds between passes of the background mail sender, which also queues the
+    /// campaigns' scheduled reminders (with --public-url); 0 runs none.
     #[arg(long, env = "KINERJA_MAIL_INTERVAL", default_value_t = 10)]
     mail_interval: u64,
 }
@@ -78,6 +79,22 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow:
     };
     let key = crate::pending::server_key(&mut *pool.get()?, url)?;
     let public_url = args.public_url;
+    // Scheduled reminders carry new links, which must start with the address respondents
+    // reach: as for `kinerja remind`, there is no default that would be right.
+    let reminders: Option<std::sync::Arc<str>> = match public_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) if mail_interval > 0 => Some(super::links::parse_public_url(url)?.into()),
+        _ => None,
+    };
+    if mail_interval > 0 && reminders.is_none() {
+        tracing::warn!(
+            "scheduled reminders (campaign create --reminders) are off: they need --public-url \
+             (or KINERJA_PUBLIC_URL), the address respondents reach the server at"
+        );
+    }
     let config = ServerConfig {
         key,
         bind: args.bind,
@@ -103,7 +120,12 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs, console: &mut Console) -> anyhow:
             .map(std::sync::Arc::new);
         let sender = mailer.map(|mailer| {
             tracing::info!(via = mailer.description(), "mail sender running");
-            crate::mail::spawn_sender(sender_pool, mailer, Duration::from_secs(mail_interval))
+            crate::mail::spawn_sender(
+                sender_pool,
+                mailer,
+                Duration::from_secs(mail_interval),
+                reminders,
+            )
         });
         // Printing the address must not stop the server: a supervisor that stopped reading
         // our output still wants the service, so these lines are best effort.

@@ -131,6 +131,25 @@ pub fn get(conn: &mut DbConn, id: CampaignId) -> Result<Option<Campaign>, DbErro
         .optional()?)
 }
 
+/// Open campaigns with a reminder schedule whose links still work on `today` (no closing day,
+/// or not past it), in id order: those `serve` sends scheduled reminders for.
+pub fn open_with_reminders(
+    conn: &mut DbConn,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Campaign>, DbError> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq(CampaignStatus::Open))
+        .filter(campaigns::reminder_days.ne(""))
+        .filter(
+            campaigns::closes_on
+                .is_null()
+                .or(campaigns::closes_on.ge(today)),
+        )
+        .order(campaigns::id)
+        .select(Campaign::as_select())
+        .load(conn)?)
+}
+
 pub fn set_status(
     conn: &mut DbConn,
     id: CampaignId,

@@ -36,15 +36,19 @@ pub struct NewInvitation<'a> {
     pub token_sha256: &'a str,
 }
 
-/// Unused invitations of the campaign not reminded since `quiet_since`, in id order.
+/// Unused invitations of the campaign invited by `invited_before` and not reminded since
+/// `quiet_since`, in id order (`kinerja remind`: nobody is reminded within `--min-days` of their
+/// invitation, nor of their last reminder).
 pub fn due_for_reminder(
     conn: &mut DbConn,
     campaign_id: CampaignId,
+    invited_before: chrono::NaiveDateTime,
     quiet_since: chrono::NaiveDateTime,
 ) -> Result<Vec<InvitationId>, DbError> {
     Ok(invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
         .filter(invitations::state.eq(InvitationState::Active))
+        .filter(invitations::created_at.le(invited_before))
         .filter(
             invitations::reminded_at
                 .is_null()
@@ -53,6 +57,15 @@ pub fn due_for_reminder(
         .order(invitations::id)
         .select(invitations::id)
         .load(conn)?)
+}
+
+/// How many invitations of the campaign are unused (still active).
+pub fn count_active(conn: &mut DbConn, campaign_id: CampaignId) -> Result<i64, DbError> {
+    Ok(invitations::table
+        .filter(invitations::campaign_id.eq(campaign_id))
+        .filter(invitations::state.eq(InvitationState::Active))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn mark_reminded(
@@ -64,6 +77,82 @@ pub fn mark_reminded(
         .set(invitations::reminded_at.eq(at))
         .execute(conn)?;
     Ok(())
+}
+
+/// An unused invitation whose next scheduled reminder is due.
+#[derive(Clone, Debug)]
+pub struct ScheduledDue {
+    pub invitation: Invitation,
+    /// The scheduled reminders it has had (or passed): the due one is the next.
+    pub reminders_done: i32,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Up to `limit` unused invitations of the campaign, in id order, that have had `done`
+/// scheduled reminders and were invited by `invited_before` (so reminder number `done` is
+/// due), and were not reminded since `quiet_since`. A read: the caller claims each one with
+/// [`advance_schedule`] in its write transaction, after which it is no longer due.
+pub fn due_by_schedule(
+    conn: &mut DbConn,
+    campaign_id: CampaignId,
+    done: i32,
+    invited_before: chrono::NaiveDateTime,
+    quiet_since: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<ScheduledDue>, DbError> {
+    let rows: Vec<(Invitation, i32, chrono::NaiveDateTime)> = invitations::table
+        .filter(invitations::campaign_id.eq(campaign_id))
+        .filter(invitations::state.eq(InvitationState::Active))
+        .filter(invitations::reminders_done.eq(done))
+        .filter(invitations::created_at.le(invited_before))
+        .filter(
+            invitations::reminded_at
+                .is_null()
+                .or(invitations::reminded_at.le(quiet_since)),
+        )
+        .order(invitations::id)
+        .limit(limit)
+        .select((
+            Invitation::as_select(),
+            invitations::reminders_done,
+            invitations::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(invitation, reminders_done, created_at)| ScheduledDue {
+            invitation,
+            reminders_done,
+            created_at,
+        })
+        .collect())
+}
+
+/// Records a scheduled reminder (call in the transaction that queues it): the invitation has
+/// now had `to` of them, and was reminded `at`. Only if it is still unused and still at
+/// `from`: false when another pass (another server on the same PostgreSQL database) or a
+/// submission got there first. On PostgreSQL the second of two concurrent updates waits for
+/// the first transaction, then finds `reminders_done` changed and updates nothing; SQLite's
+/// write transaction admits one writer at a time. Either way a reminder is queued once.
+pub fn advance_schedule(
+    conn: &mut DbConn,
+    id: InvitationId,
+    from: i32,
+    to: i32,
+    at: chrono::NaiveDateTime,
+) -> Result<bool, DbError> {
+    let changed = diesel::update(
+        invitations::table
+            .find(id)
+            .filter(invitations::state.eq(InvitationState::Active))
+            .filter(invitations::reminders_done.eq(from)),
+    )
+    .set((
+        invitations::reminders_done.eq(to),
+        invitations::reminded_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 #[derive(Insertable)]

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::ExecuteCopyFromDsl;
 
-use super::schema::outbox;
+use super::schema::{campaigns, outbox};
 use super::types::{CampaignId, InvitationId, MessageId, OutboxStatus};
 use super::{write_tx, DbConn, DbError};
 
@@ -22,16 +22,34 @@ pub struct NewMessage<'a> {
 }
 
 /// A message claimed for delivery.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
+#[derive(Clone, Debug)]
 pub struct Claimed {
     pub id: MessageId,
+    /// What it is for (`MessageKind::as_str`).
+    pub kind: String,
     pub recipient: String,
     pub subject: String,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
     pub message_id: String,
     pub attempts: i32,
+    /// The title and contact of the campaign it belongs to, if any: read when it is sent, so
+    /// that no copy of them waits in the queue.
+    pub campaign_title: Option<String>,
+    pub campaign_contact: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct ClaimedRow {
+    id: MessageId,
+    kind: String,
+    recipient: String,
+    subject: String,
+    body_text: Option<String>,
+    body_html: Option<String>,
+    message_id: String,
+    attempts: i32,
 }
 
 pub fn enqueue(conn: &mut DbConn, message: &NewMessage) -> Result<MessageId, DbError> {
@@ -168,11 +186,31 @@ pub fn claim(
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set(outbox::locked_until.eq(now + lease))
             .execute(conn)?;
-        Ok(outbox::table
+        let rows: Vec<(ClaimedRow, Option<String>, Option<String>)> = outbox::table
+            .left_join(campaigns::table)
             .filter(outbox::id.eq_any(&ids))
             .order(outbox::id)
-            .select(Claimed::as_select())
-            .load(conn)?)
+            .select((
+                ClaimedRow::as_select(),
+                campaigns::title.nullable(),
+                campaigns::contact.nullable(),
+            ))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, campaign_title, campaign_contact)| Claimed {
+                id: row.id,
+                kind: row.kind,
+                recipient: row.recipient,
+                subject: row.subject,
+                body_text: row.body_text,
+                body_html: row.body_html,
+                message_id: row.message_id,
+                attempts: row.attempts,
+                campaign_title,
+                campaign_contact,
+            })
+            .collect())
     })
 }
 

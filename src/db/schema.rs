@@ -72,6 +72,7 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         reminded_at -> Nullable<Timestamp>,
+        reminders_done -> Integer,
     }
 }
 
@@ -216,6 +217,7 @@ diesel::joinable!(campaign_units -> campaigns (campaign_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
 
 diesel::joinable!(invitations -> campaigns (campaign_id));
+diesel::joinable!(outbox -> campaigns (campaign_id));
 diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(drafts -> invitations (invitation_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));

@@ -13,7 +13,8 @@ use askama::Template;
 use super::{MailError, MessageKind, OutgoingMessage};
 use crate::db::{CampaignId, InvitationId};
 use crate::domain::Lang;
-use crate::results::columns::{people_table, two_decimals, Align, Value};
+use crate::db::CampaignStatus;
+use crate::results::columns::{people_table, two_decimals, GroupNames, Value};
 use crate::results::{CampaignResults, UnitResult};
 use crate::stats::{median, round_half_away};
 
@@ -60,9 +61,25 @@ pub struct LinkMail<'a> {
     pub unit_name: &'a str,
     /// The last day the link can be answered on.
     pub closes_on: Option<chrono::NaiveDate>,
+    /// About how long answering takes, in minutes (`Template::estimated_minutes`).
+    pub minutes: u32,
+    /// Who to write to about the campaign (its `--contact`), named in the sign-off.
+    pub contact: Option<&'a str>,
     /// A checklist's reviewer is named with the review; a survey's respondent is anonymous.
     pub checklist: bool,
     pub link: &'a str,
+}
+
+impl LinkMail<'_> {
+    /// The closing day as people write it ("31 Desember 2026").
+    fn deadline(&self) -> Option<String> {
+        self.closes_on.map(|day| self.lang.long_date(day))
+    }
+
+    /// "sekitar 6 menit", "about 6 minutes".
+    fn duration(&self) -> String {
+        self.lang.about_minutes(self.minutes)
+    }
 }
 
 #[derive(Template)]
@@ -131,12 +148,60 @@ pub fn reminder(mail: &LinkMail) -> Result<Content, MailError> {
     })
 }
 
-/// One cell of the ranking; `text` is `None` where a suppressed unit's score would be.
-struct Cell {
-    align: &'static str,
-    text: Option<String>,
-    /// Withheld by complementary suppression rather than the threshold.
+/// What the organizers' summary says of the campaign beside its figures.
+#[derive(Clone, Copy, Debug)]
+pub struct CampaignFacts {
+    pub status: CampaignStatus,
+    /// The last day links can be answered on, if the organizer set one.
+    pub closes_on: Option<chrono::NaiveDate>,
+    /// Invitations that count (unused or used), and those used: the response rate.
+    pub invited: u64,
+    pub submitted: u64,
+}
+
+/// "14 of 20 (70%)".
+struct Rate {
+    submitted: u64,
+    invited: u64,
+    /// Rounded half up to a whole percent.
+    percent: u64,
+}
+
+/// A figure and what it is, as one line of a unit's block reads it: "Score 4.13".
+struct Fact {
+    label: String,
+    value: String,
+}
+
+/// Why a unit's figures are withheld (`withheld.txt` words it).
+struct Withheld {
+    /// Complementary suppression rather than the threshold.
     complement: bool,
+}
+
+/// One unit of the ranking, stacked rather than a row of a wide table, so that it reads on a
+/// phone without scrolling sideways: its name, its figures as "label value" pairs that wrap,
+/// and each dimension's mean under its title.
+struct UnitBlock {
+    /// Below the table's top level, in levels (the name is indented by it).
+    depth: usize,
+    name: String,
+    facts: Vec<Fact>,
+    withheld: Option<Withheld>,
+    dimensions: Vec<Fact>,
+}
+
+impl UnitBlock {
+    /// The plain-text indent of the unit's lines.
+    fn pad(&self) -> String {
+        "  ".repeat(self.depth)
+    }
+
+    /// The HTML indent, in pixels; deep trees stop indenting at four levels so that a phone
+    /// keeps room for the figures.
+    fn indent_px(&self) -> usize {
+        self.depth.min(4) * 12
+    }
 }
 
 /// What the organizers' ranking states.
@@ -149,21 +214,14 @@ struct RankingMail<'a> {
     template_key: &'a str,
     template_version: i32,
     min_responses: i32,
-    headers: Vec<String>,
-    rows: Vec<Vec<Cell>>,
+    status: CampaignStatus,
+    /// The closing day as people write it.
+    deadline: Option<String>,
+    /// None when nobody was invited through kinerja (responses came from files).
+    rate: Option<Rate>,
+    blocks: Vec<UnitBlock>,
     /// The campaign's page in the console, when the public address is known.
     console: Option<&'a str>,
-}
-
-impl RankingMail<'_> {
-    /// A plain-text row ends at its last cell with something in it.
-    fn without_trailing_blanks<'r>(&self, row: &'r [Cell]) -> &'r [Cell] {
-        let shown = row
-            .iter()
-            .rposition(|cell| cell.text.as_ref().is_none_or(|text| !text.is_empty()))
-            .map_or(0, |last| last + 1);
-        &row[..shown]
-    }
 }
 
 #[derive(Template)]
@@ -185,33 +243,57 @@ struct RankingHtml<'a> {
     subject: &'a str,
 }
 
-/// The whole ranking, for organizers: the columns of `kinerja results` (see
-/// `results::columns`), in `lang`.
-/// `console`: the campaign's page in the console, linked when the public address is known.
+/// The whole ranking, for organizers, in `lang`: whether the campaign is still open, its
+/// response rate, then every unit in tree order with the columns of `kinerja results` (see
+/// `results::columns`), its dimensions named by their titles. `console`: the campaign's page
+/// in the console, linked when the public address is known.
 pub fn ranking(
     results: &CampaignResults,
+    facts: &CampaignFacts,
     lang: Lang,
     console: Option<&str>,
 ) -> Result<Content, MailError> {
     let c = &results.campaign;
     let units = crate::results::tree_order(&results.units);
-    let table = people_table(&units, &c.dimensions, lang);
-    let rows = table
+    let table = people_table(&units, &c.dimensions, lang, GroupNames::Titles);
+    let top = units.iter().map(|u| u.level).min().unwrap_or(0);
+    let blocks = table
         .rows
         .into_iter()
         .zip(&table.withheld)
-        .map(|(row, withheld)| {
-            row.into_iter()
-                .zip(&table.align)
-                .map(|(text, align)| Cell {
-                    align: match align {
-                        Align::Left => "left",
-                        Align::Right => "right",
-                    },
-                    text,
-                    complement: *withheld == Some(crate::results::Suppression::Complement),
-                })
-                .collect()
+        .zip(&units)
+        .map(|((row, withheld), unit)| {
+            let mut block = UnitBlock {
+                depth: unit.level.saturating_sub(top) as usize,
+                name: String::new(),
+                facts: Vec::new(),
+                withheld: None,
+                dimensions: Vec::new(),
+            };
+            for (column, cell) in row.into_iter().enumerate() {
+                let label = table.headers.get(column).cloned().unwrap_or_default();
+                match cell {
+                    None => {
+                        block.withheld = Some(Withheld {
+                            complement: *withheld == Some(crate::results::Suppression::Complement),
+                        })
+                    }
+                    Some(text) if column == table.name_column => {
+                        block.name = text.trim_start().to_owned();
+                    }
+                    Some(value) if column >= table.group_start => {
+                        // A withheld unit has blank dimension cells: nothing to list.
+                        if !value.is_empty() {
+                            block.dimensions.push(Fact { label, value });
+                        }
+                    }
+                    // A figure that does not exist ("-": no rank, no earlier period) or is
+                    // blank is left out rather than listed as a dash.
+                    Some(value) if value.is_empty() || value == "-" => {}
+                    Some(value) => block.facts.push(Fact { label, value }),
+                }
+            }
+            block
         })
         .collect();
     let mail = &RankingMail {
@@ -223,8 +305,14 @@ pub fn ranking(
         template_key: &c.template.id,
         template_version: c.template.version,
         min_responses: c.min_responses,
-        headers: table.headers,
-        rows,
+        status: facts.status,
+        deadline: facts.closes_on.map(|day| lang.long_date(day)),
+        rate: (facts.invited > 0).then(|| Rate {
+            submitted: facts.submitted,
+            invited: facts.invited,
+            percent: (facts.submitted * 100 + facts.invited / 2) / facts.invited,
+        }),
+        blocks,
         console,
     };
     let subject = one_line(RankingSubject { mail }.render()?);

@@ -12,7 +12,8 @@ use lettre::transport::smtp::response::{Category, Detail};
 use lettre::{AsyncTransport, Message};
 use tokio::sync::watch;
 
-use super::{MailError, Mailer, Transport};
+use super::campaign::{self, OutreachError};
+use super::{MailError, Mailer, MessageKind, Transport};
 use crate::db::outbox::{self, Claimed};
 use crate::db::{Access, DbError, Pool};
 
@@ -246,9 +247,27 @@ fn build(mailer: &Mailer, message: &Claimed) -> Result<Message, String> {
     let to = Mailbox::from_str(&message.recipient).map_err(|e| format!("bad recipient: {e}"))?;
     let text = message.body_text.clone().unwrap_or_default();
     let html = message.body_html.clone().unwrap_or_default();
-    Message::builder()
-        .from(mailer.from.clone())
-        .to(to)
+    // An invitee's messages come in the campaign's name and answers go to its contact; the
+    // organizers' and other messages come from kinerja itself.
+    let signed = [MessageKind::Invitation, MessageKind::Reminder]
+        .iter()
+        .any(|kind| kind.as_str() == message.kind);
+    let mut builder = Message::builder().to(to);
+    if signed {
+        builder = builder.from(sender(&mailer.from, message.campaign_title.as_deref()));
+        // The contact was checked when the campaign was created; one that no longer parses
+        // costs the message its Reply-To, not its delivery.
+        if let Some(contact) = message
+            .campaign_contact
+            .as_deref()
+            .and_then(|c| Mailbox::from_str(c).ok())
+        {
+            builder = builder.reply_to(contact);
+        }
+    } else {
+        builder = builder.from(mailer.from.clone());
+    }
+    builder
         .subject(message.subject.clone())
         .message_id(Some(message.message_id.clone()))
         .multipart(
@@ -267,19 +286,74 @@ fn build(mailer: &Mailer, message: &Claimed) -> Result<Message, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Who a message comes from: always the configured address (the one the mail server lets us
+/// send as, and that SPF and DKIM vouch for), named after the campaign when it has a name, as
+/// "Survei SFO 2026 via Kinerja DJPb": people recognise the survey, and still see who sends.
+fn sender(configured: &Mailbox, name: Option<&str>) -> Mailbox {
+    // One line: a title is a free text, and a header name must not carry line breaks.
+    let name = name
+        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.is_empty());
+    match (name, &configured.name) {
+        (None, _) => configured.clone(),
+        (Some(name), Some(own)) => Mailbox::new(Some(format!("{name} via {own}")), configured.email.clone()),
+        (Some(name), None) => Mailbox::new(Some(name), configured.email.clone()),
+    }
+}
+
+/// Queues the campaigns' scheduled reminders that are due now, batch by batch: each batch's
+/// read (and the writing of its messages) and its write transaction take separate turns of the
+/// pool, so respondents' submissions never wait for more than one short transaction.
+async fn queue_due_reminders(
+    pool: &Pool,
+    public_url: &Arc<str>,
+    stop: &watch::Receiver<bool>,
+) -> Result<usize, OutreachError> {
+    let now = crate::db::now();
+    let mut queued = 0;
+    while !*stop.borrow() {
+        let url = public_url.clone();
+        let due = pool
+            .run(Access::Read, move |conn| {
+                campaign::due_scheduled_reminders(conn, &url, now, campaign::SCHEDULED_BATCH)
+            })
+            .await?;
+        let read = due.len();
+        queued += pool
+            .run(Access::Write, move |conn| {
+                campaign::queue_scheduled_reminders(conn, due, now)
+            })
+            .await?;
+        if read < campaign::SCHEDULED_BATCH {
+            break;
+        }
+    }
+    Ok(queued)
+}
+
 /// The background sender of `kinerja serve`: a pass every `interval` until `stop` turns true
-/// (or its sender is dropped). Several instances may run one each: claims never overlap.
+/// (or its sender is dropped). Several instances may run one each: claims never overlap, and
+/// neither do scheduled reminders. With `reminders` (the public address links start with),
+/// each pass first queues the campaigns' scheduled reminders that are due, then delivers.
 /// Stopping waits for the group in flight to be delivered and recorded, so nothing is left
 /// claimed. [`spawn_sender`] runs it as a task with a handle to stop it.
 pub async fn run_sender(
     pool: Pool,
     mailer: Arc<Mailer>,
     interval: Duration,
+    reminders: Option<Arc<str>>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
         if *stop.borrow() {
             break;
+        }
+        if let Some(public_url) = &reminders {
+            match queue_due_reminders(&pool, public_url, &stop).await {
+                Ok(0) => {}
+                Ok(queued) => tracing::info!(queued, "scheduled reminders queued"),
+                Err(error) => tracing::error!(%error, "scheduled reminders failed"),
+            }
         }
         match pass(&pool, &mailer, false, Some(&stop)).await {
             Ok(report) if report != SendReport::default() => {
@@ -313,9 +387,14 @@ pub struct SenderHandle {
 }
 
 /// Starts [`run_sender`] on the current Tokio runtime (an actix-web `System` is one).
-pub fn spawn_sender(pool: Pool, mailer: Arc<Mailer>, interval: Duration) -> SenderHandle {
+pub fn spawn_sender(
+    pool: Pool,
+    mailer: Arc<Mailer>,
+    interval: Duration,
+    reminders: Option<Arc<str>>,
+) -> SenderHandle {
     let (stop, signal) = watch::channel(false);
-    let task = tokio::spawn(run_sender(pool, mailer, interval, signal));
+    let task = tokio::spawn(run_sender(pool, mailer, interval, reminders, signal));
     SenderHandle { stop, task }
 }
 

@@ -501,18 +501,36 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
     },
 ];
 
+/// How a table for people heads the columns of each dimension or section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupNames {
+    /// By id (`leadership`): short, for the fixed-width terminal table.
+    Ids,
+    /// By title in the table's language ("Kepemimpinan"), for people who do not know the ids.
+    Titles,
+}
+
 /// The table for people: headers and one row of cells per unit, in one language. A cell is
 /// `None` where a suppressed unit's figures would be: each presentation words that itself.
 /// Used by `kinerja results` (English) and the organizers' summary email.
 pub struct PeopleTable {
     pub headers: Vec<String>,
     pub align: Vec<Align>,
+    /// The column naming the unit (indented by its depth in the table's tree).
+    pub name_column: usize,
+    /// The first column of the dimensions' or sections' figures; those before are the unit's.
+    pub group_start: usize,
     pub rows: Vec<Vec<Option<String>>>,
     /// Per row, why its figures are withheld, if they are.
     pub withheld: Vec<Option<Suppression>>,
 }
 
-pub fn people_table(units: &[&UnitResult], groups: &[GroupInfo], lang: Lang) -> PeopleTable {
+pub fn people_table(
+    units: &[&UnitResult],
+    groups: &[GroupInfo],
+    lang: Lang,
+    names: GroupNames,
+) -> PeopleTable {
     let unit_columns: Vec<(&UnitColumn, Label)> = UNIT_COLUMNS
         .iter()
         .filter_map(|c| c.label.map(|label| (c, label)))
@@ -526,11 +544,20 @@ pub fn people_table(units: &[&UnitResult], groups: &[GroupInfo], lang: Lang) -> 
         .map(|(_, label)| label.get(lang).to_owned())
         .collect();
     let mut align: Vec<Align> = unit_columns.iter().map(|(c, _)| c.align).collect();
+    let name_column = unit_columns
+        .iter()
+        .position(|(c, _)| c.indent)
+        .unwrap_or(0);
+    let group_start = headers.len();
     for group in groups {
+        let name = match names {
+            GroupNames::Ids => group.id.as_str(),
+            GroupNames::Titles => group.title.get(lang),
+        };
         for (_, label) in &group_columns {
             headers.push(match label.get(lang) {
-                "" => group.id.clone(),
-                suffix => format!("{} {suffix}", group.id),
+                "" => name.to_owned(),
+                suffix => format!("{name} {suffix}"),
             });
             align.push(Align::Right);
         }
@@ -569,6 +596,8 @@ pub fn people_table(units: &[&UnitResult], groups: &[GroupInfo], lang: Lang) -> 
     PeopleTable {
         headers,
         align,
+        name_column,
+        group_start,
         rows,
         withheld: units.iter().map(|u| u.figures.suppressed_by).collect(),
     }

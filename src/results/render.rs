@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::columns::{csv_records, people_table, spreadsheet_text, two_decimals, Align};
+use super::columns::{
+    csv_records, people_table, spreadsheet_text, two_decimals, Align, GroupNames,
+};
 use super::trend::Trend;
 use super::{CampaignResults, UnitResult};
 use crate::template::Lang;
@@ -85,7 +87,7 @@ fn table(results: &CampaignResults) -> String {
         );
     }
     let units = tree_order(&results.units);
-    let table = people_table(&units, &c.dimensions, Lang::En);
+    let table = people_table(&units, &c.dimensions, Lang::En, GroupNames::Ids);
     let rows: Vec<Vec<String>> = table
         .rows
         .into_iter()

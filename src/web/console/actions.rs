@@ -345,7 +345,8 @@ pub async fn remind(
             .pool
             .run(Access::Write, move |conn| {
                 // As `kinerja remind` does, with its default quiet time.
-                let count = crate::mail::campaign::remind(conn, id, REMIND_MIN_DAYS, &public_url)?;
+                let count =
+                    crate::mail::campaign::remind(conn, id, REMIND_MIN_DAYS, &public_url)?.queued;
                 audit::record(
                     conn,
                     Actor::from(&principal),
