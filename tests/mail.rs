@@ -85,7 +85,9 @@ async fn an_invitation_arrives_once_with_a_link_that_opens_the_form() {
     );
     let text = ani.joined();
     assert!(
-        text.contains("Yth. Ani,") && text.contains("Unit A") && text.contains("2099-12-31"),
+        text.contains("Yth. Ani,")
+            && text.contains("Unit A")
+            && text.contains("Tautan berlaku sampai 31 Desember 2099."),
         "{text}"
     );
     let bob = messages
@@ -312,6 +314,22 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
         .await
         .expect("POST");
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    // Invited four days ago, so that the default quiet time (3 days) has passed.
+    {
+        use diesel::prelude::*;
+        use kinerja::db::schema::invitations;
+        let mut conn = db.conn();
+        let rows: Vec<(i64, chrono::NaiveDateTime)> = invitations::table
+            .select((invitations::id, invitations::created_at))
+            .load(&mut conn)
+            .expect("invitations");
+        for (id, at) in rows {
+            diesel::update(invitations::table.find(id))
+                .set(invitations::created_at.eq(at - chrono::Duration::days(4)))
+                .execute(&mut conn)
+                .expect("backdate");
+        }
+    }
 
     let id = campaign.to_string();
     let out = db.ok(&["remind", "--campaign", &id, "--public-url", &server.base]);
@@ -413,6 +431,65 @@ fn change_cells(unit: &serde_json::Value, decimal: char) -> String {
     format!("{difference}  {p}").replace('.', &decimal.to_string())
 }
 
+/// A unit's block in the plain text of the organizers' summary, as `kinerja results --format
+/// json` gives its figures: its name, its figures as "label value" pairs (a figure that does
+/// not exist left out), then each dimension's mean under its title in `lang`.
+fn unit_block(results: &serde_json::Value, unit: &serde_json::Value, lang: &str) -> String {
+    let decimal = if lang == "id" { ',' } else { '.' };
+    let two = |v: &serde_json::Value| {
+        format!(
+            "{:.2}",
+            kinerja::stats::round_half_away(v.as_f64().unwrap_or(f64::NAN), 2)
+        )
+        .replace('.', &decimal.to_string())
+    };
+    let label = |id: &'static str, en: &'static str| if lang == "id" { id } else { en };
+    let pad = "  ".repeat(unit["level"].as_u64().unwrap_or(0) as usize);
+    let mut facts = vec![
+        format!("{} {}", label("Peringkat", "Rank"), unit["rank"]),
+        format!(
+            "{} {}",
+            label("Rentang peringkat", "Rank range"),
+            rank_range(unit)
+        ),
+        format!("n {}", unit["n"]),
+        format!("{} {}", label("Skor", "Score"), two(&unit["score"])),
+        format!(
+            "{} {}–{}",
+            label("SK 95%", "95% CI"),
+            two(&unit["ci95"][0]),
+            two(&unit["ci95"][1])
+        ),
+    ];
+    if let Some((change, p)) = change_cells(unit, decimal).split_once("  ") {
+        if change != "-" {
+            facts.push(format!("{} {change}", label("Perubahan", "Change")));
+            facts.push(format!("p {p}"));
+        }
+    }
+    let mut block = format!(
+        "{pad}{} ({})\n{pad}  {}\n",
+        unit["name"].as_str().unwrap_or(""),
+        unit["code"].as_str().unwrap_or(""),
+        facts.join(" · ")
+    );
+    let titles = results["campaign"]["dimensions"]
+        .as_array()
+        .expect("dimensions");
+    for (title, dimension) in titles.iter().zip(unit["dimensions"].as_array().expect("means")) {
+        let mean = if dimension["mean"].is_null() {
+            "-".to_owned()
+        } else {
+            two(&dimension["mean"])
+        };
+        block.push_str(&format!(
+            "{pad}  {}: {mean}\n",
+            title["title"][lang].as_str().unwrap_or("")
+        ));
+    }
+    block
+}
+
 #[test]
 fn summaries_show_the_figures_of_kinerja_results() {
     let db = TestDb::new();
@@ -452,46 +529,35 @@ fn summaries_show_the_figures_of_kinerja_results() {
         .expect("ranking")
         .joined()
         .replace("\r\n", "\n");
+    // The demo's answers were imported from files, and its 2018 campaign is still open.
+    assert!(
+        ranking.contains(
+            "Status: still open. These figures are not final: answers are released into the results in steps, the rest when the campaign closes.\nResponse rate: none, as no invitations were sent through kinerja.\n"
+        ),
+        "{ranking}"
+    );
+    let mut published = 0;
     for unit in results["units"]
         .as_array()
         .expect("units")
         .iter()
         .filter(|u| u["suppressed"] == false)
     {
-        // rank, unit, n, score, 95% CI and each dimension's mean, as the plain-text row.
-        let dimensions: Vec<String> = unit["dimensions"]
-            .as_array()
-            .expect("dimensions")
-            .iter()
-            .map(|d| {
-                if d["mean"].is_null() {
-                    "-".to_owned()
-                } else {
-                    two(&d["mean"])
-                }
-            })
-            .collect();
-        assert_eq!(dimensions.len(), 5, "the five SFO principles");
-        // Indented two spaces a level below the root.
-        let row = format!(
-            "{}  {}  {}{} ({})  {}  {}  {}–{}  {}  {}\n",
-            unit["rank"],
-            rank_range(unit),
-            "  ".repeat(unit["level"].as_u64().unwrap_or(0) as usize),
-            unit["name"].as_str().unwrap_or(""),
-            unit["code"].as_str().unwrap_or(""),
-            unit["n"],
-            two(&unit["score"]),
-            two(&unit["ci95"][0]),
-            two(&unit["ci95"][1]),
-            change_cells(unit, '.'),
-            dimensions.join("  ")
-        );
-        assert!(ranking.contains(&row), "missing «{row}» in {ranking}");
+        assert_eq!(unit["dimensions"].as_array().map(Vec::len), Some(5), "the five SFO principles");
+        let block = unit_block(&results, unit, "en");
+        assert!(ranking.contains(&block), "missing «{block}» in {ranking}");
+        published += 1;
     }
+    assert!(published > 50, "{published} units");
     assert!(ranking.contains(
-        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  fewer than 5 responses: not shown"
+        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)\n      n 3 · fewer than 5 responses: not shown\n"
     ));
+    // Dimensions by title, never by id.
+    assert!(
+        ranking.contains("  Mobilize change through executive leadership: "),
+        "{ranking}"
+    );
+    assert!(!ranking.contains("translate"), "no dimension ids: {ranking}");
 
     let aceh = unit(&results, "KW-ACEH");
     let page = messages
@@ -601,26 +667,19 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
     let text = ranking.joined().replace("\r\n", "\n");
     assert!(
         text.contains(
-            "Peringkat  Rentang peringkat  Unit  n  Skor  SK 95%  Perubahan  p  leadership  translate  align  everyone  continual\n"
+            "Status: masih dibuka. Angka ini belum final: jawaban dilepas ke hasil secara bertahap, sisanya saat kampanye ditutup.\nTingkat respons: tidak ada, karena belum ada undangan yang dikirim melalui kinerja.\n"
         ),
         "{text}"
     );
     let first = &results["units"][0];
-    let row = format!(
-        "{}  {}  {} ({})  {}  {}  {}–{}  {}  ",
-        first["rank"],
-        rank_range(first),
-        first["name"].as_str().unwrap_or(""),
-        first["code"].as_str().unwrap_or(""),
-        first["n"],
-        two(&first["score"]),
-        two(&first["ci95"][0]),
-        two(&first["ci95"][1]),
-        change_cells(first, ','),
+    let block = unit_block(&results, first, "id");
+    assert!(
+        block.contains("  Memobilisasi perubahan melalui kepemimpinan eksekutif: "),
+        "{block}"
     );
-    assert!(text.contains(&row), "missing «{row}» in {text}");
+    assert!(text.contains(&block), "missing «{block}» in {text}");
     assert!(text.contains(
-        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)  3  kurang dari 5 jawaban: tidak ditampilkan\n"
+        "    Direktorat Sistem Manajemen Investasi (DJPB-SMI)\n      n 3 · kurang dari 5 jawaban: tidak ditampilkan\n"
     ));
     assert!(text.contains("<html lang=\"id\">"), "{text}");
 
@@ -742,6 +801,159 @@ fn summaries_without_a_public_address_carry_no_console_link() {
     let text = sink.messages()[0].joined();
     assert!(!text.contains("/console/"), "{text}");
     assert!(!text.contains("konsol"), "{text}");
+}
+
+/// An invitation says until when its link works and how long answering takes, comes in the
+/// campaign's name from the configured address, and is signed with the campaign's contact,
+/// where replies go.
+#[test]
+fn invitations_give_the_deadline_the_time_and_the_contact() {
+    let db = TestDb::new();
+    let campaign = db.campaign(
+        UNITS,
+        CLIMATE,
+        &[
+            "--closes",
+            "2099-12-31",
+            "--contact",
+            "sekretariat@example.go.id",
+        ],
+    );
+    let file = db.write(
+        "people.csv",
+        "email,unit,name,lang\nani@example.go.id,A,Ani,id\nbob@example.org,B,,en\n",
+    );
+    db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign.to_string(),
+        "--public-url",
+        PUBLIC_URL,
+        &file.display().to_string(),
+    ]);
+    let sink = SmtpSink::start();
+    send(&db, &sink.url(), false);
+    let messages = sink.messages();
+    let of = |to: &str| {
+        messages
+            .iter()
+            .find(|m| m.to == [to])
+            .unwrap_or_else(|| panic!("no message to {to}"))
+    };
+    // The team-climate survey has 5 items: 30 s + 5 x 12 s = 90 s, "about 2 minutes".
+    let ani = of("ani@example.go.id");
+    let text = ani.joined().replace("\r\n", "\n");
+    for expected in [
+        "Pengisian memerlukan waktu sekitar 2 menit. Tautan berlaku sampai 31 Desember 2099.\n",
+        "Salam,\nPenyelenggara Test\nAda pertanyaan? Balas email ini atau tulis ke sekretariat@example.go.id.\n",
+        "Tautan berlaku sampai <strong>31 Desember 2099</strong>.</p>",
+        "<a href=\"mailto:sekretariat@example.go.id\"",
+        "Tombol tidak berfungsi? Salin tautan ini ke peramban:",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in {text}");
+    }
+    let bob = of("bob@example.org");
+    let text = bob.joined().replace("\r\n", "\n");
+    for expected in [
+        "It takes about 2 minutes. The link works until 31 December 2099.\n",
+        "Kind regards,\nThe organizers of Test\nQuestions? Reply to this email or write to sekretariat@example.go.id.\n",
+        "The link works until <strong>31 December 2099</strong>.</p>",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in {text}");
+    }
+    for message in [ani, bob] {
+        assert_eq!(
+            message.header("From").as_deref(),
+            Some("\"Test via Kinerja DJPb\" <kinerja@example.go.id>")
+        );
+        assert_eq!(
+            message.header("Reply-To").as_deref(),
+            Some("sekretariat@example.go.id")
+        );
+    }
+}
+
+/// The organizers' summary: whether the campaign is still open (until when), the response rate
+/// from the invitations, and the dimensions by their titles in the reader's language.
+#[tokio::test]
+async fn the_organizers_summary_gives_the_status_the_response_rate_and_dimension_titles() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let tokens = invite(
+        &db,
+        campaign,
+        "a@example.org,A\nb@example.org,A\nc@example.org,B\nd@example.org,C\n",
+    );
+    let server = Server::start(&db, &["--mail-interval", "0"]);
+    let answers = [
+        ("clarity-goals", "4"),
+        ("clarity-role", "5"),
+        ("clarity-confused", "2"),
+        ("support-manager", "4"),
+    ];
+    for token in &tokens[..3] {
+        let response = client()
+            .post(server.link(token))
+            .form(&answers)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    }
+    let id = campaign.to_string();
+    let summary = |lang: &str| {
+        db.ok(&[
+            "summary", "send", "--campaign", &id, "--to", "org@example.go.id", "--lang", lang,
+        ]);
+        let sink = SmtpSink::start();
+        send(&db, &sink.url(), false);
+        let messages: Vec<_> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m.to == ["org@example.go.id"])
+            .collect();
+        assert_eq!(messages.len(), 1);
+        messages[0].joined().replace("\r\n", "\n")
+    };
+    let open_en = summary("en");
+    assert!(
+        open_en.contains(
+            "Status: still open, until 31 December 2099. These figures are not final: answers \
+             are released into the results in steps, the rest when the campaign closes.\n\
+             Response rate: 3 of 4 invitations answered (75%).\n"
+        ),
+        "{open_en}"
+    );
+    let open_id = summary("id");
+    assert!(
+        open_id.contains("Status: masih dibuka, sampai 31 Desember 2099. Angka ini belum final")
+            && open_id.contains("Tingkat respons: 3 dari 4 undangan dijawab (75%).\n"),
+        "{open_id}"
+    );
+
+    // Closed: the final figures, each unit's dimensions under their titles. A@ and B@ answered
+    // for unit A (4, 5, 2 reversed to 4: clarity 4.33; support 4, weighted twice: 4.11), C@ for
+    // unit B.
+    db.ok(&["campaign", "close", &id]);
+    let closed = summary("en");
+    assert!(
+        closed.contains(
+            "Status: closed. These are the final figures.\nResponse rate: 3 of 4 invitations answered (75%).\n"
+        ),
+        "{closed}"
+    );
+    for expected in [
+        "  Unit A (A)\n    Rank 1 · Rank range 1–2 · n 2 · Score 4.11 · 95% CI 4.11–4.11\n    Clarity: 4.33\n    Support: 4.00\n",
+        "<td style=\"padding: 1px 12px 1px 0;\">Clarity</td><td align=\"right\" style=\"white-space: nowrap; vertical-align: top;\">4.33</td>",
+    ] {
+        assert!(closed.contains(expected), "missing «{expected}» in {closed}");
+    }
+    assert!(!closed.contains("clarity"), "no dimension ids: {closed}");
+    let closed_id = summary("id");
+    assert!(
+        closed_id.contains("    Kejelasan: 4,33\n    Dukungan: 4,00\n"),
+        "{closed_id}"
+    );
 }
 
 #[test]
