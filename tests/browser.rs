@@ -14,6 +14,11 @@
 //! The organizer's console (`tests/browser/console.mjs`): sign in, open a campaign, drill into
 //! a unit, download the XLSX (read back here, its numbers equal to the JSON), at 1280 px and
 //! 360 px; its screenshots are left in target/console-screenshots/ to look at.
+//!
+//! The emails (`tests/browser/email.mjs`): the HTML of an invitation and of the organizers'
+//! summary, in Indonesian and English, as queued in the outbox, at 360 px and 1280 px: nothing
+//! sticks out sideways; screenshots in target/email-screenshots/ (or
+//! `KINERJA_EMAIL_SCREENSHOTS=DIR`).
 
 mod common;
 
@@ -22,7 +27,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server::Server;
-use common::{invite, TestDb};
+use common::{invite, TestDb, PUBLIC_URL};
 
 const BROWSER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
 
@@ -505,4 +510,124 @@ fn an_organizer_uses_the_console_in_chromium_on_a_desktop_and_a_phone() {
         ],
     );
     drop(server);
+}
+
+#[test]
+#[ignore = "needs Chromium, node and `npm ci --prefix tests/browser`"]
+fn emails_fit_a_phone_screen_in_chromium() {
+    use diesel::prelude::*;
+    use kinerja::db::schema::outbox;
+
+    if let Some(reason) = missing_tools() {
+        panic!("the browser test cannot run: {reason}");
+    }
+    let db = TestDb::new();
+    db.ok(&["demo"]);
+    let out = db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "sfo",
+        "--period",
+        "2026",
+        "--title",
+        "Survei SFO DJPb 2026",
+        "--closes",
+        "2026-12-31",
+        "--contact",
+        "sekretariat.sfo@kemenkeu.go.id",
+        "--reminders",
+        "3,7",
+    ]);
+    let campaign = common::last_line(&out);
+    let people = db.write(
+        "people.csv",
+        "email,unit,name,lang\nani.rahayu@kemenkeu.go.id,KW-ACEH,Ani Rahayu,id\n\
+         john.smith@kemenkeu.go.id,KW-ACEH,John Smith,en\n",
+    );
+    db.ok(&[
+        "invite",
+        "--campaign",
+        &campaign,
+        "--public-url",
+        PUBLIC_URL,
+        &people.display().to_string(),
+    ]);
+    // The demo's SFO 2018 campaign: 55 units, five dimensions each.
+    for (to, lang) in [
+        ("penyelenggara@kemenkeu.go.id", "id"),
+        ("organizer@kemenkeu.go.id", "en"),
+    ] {
+        db.ok(&[
+            "summary",
+            "send",
+            "--campaign",
+            "3",
+            "--to",
+            to,
+            "--lang",
+            lang,
+            "--public-url",
+            PUBLIC_URL,
+        ]);
+    }
+    let queued: Vec<(String, Option<String>)> = outbox::table
+        .select((outbox::recipient, outbox::body_html))
+        .load(&mut db.conn())
+        .expect("outbox");
+    let mut files = Vec::new();
+    for (recipient, name) in [
+        ("ani.rahayu@kemenkeu.go.id", "invitation-id"),
+        ("john.smith@kemenkeu.go.id", "invitation-en"),
+        ("penyelenggara@kemenkeu.go.id", "summary-id"),
+        ("organizer@kemenkeu.go.id", "summary-en"),
+    ] {
+        let html = queued
+            .iter()
+            .find(|(to, _)| to == recipient)
+            .and_then(|(_, html)| html.clone())
+            .unwrap_or_else(|| panic!("no queued message to {recipient}"));
+        let path = db.dir.path().join(format!("{name}.html"));
+        std::fs::write(&path, html).expect("write the message");
+        files.push((name, path));
+    }
+    // Kept after the test, for people to look at (target/ is not committed).
+    let outdir = std::env::var_os("KINERJA_EMAIL_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/email-screenshots"));
+    std::fs::create_dir_all(&outdir).expect("screenshot directory");
+    let mut args = vec![outdir.display().to_string()];
+    args.extend(
+        files
+            .iter()
+            .map(|(name, path)| format!("{name}={}", path.display())),
+    );
+    let (ok, stdout, stderr) = run_script("email.mjs", &args);
+    let summary = summary_of(ok, &stdout, &stderr);
+    for (name, _) in &files {
+        for width in [360u32, 1280] {
+            let seen = &summary[format!("{name}_{width}")];
+            assert_eq!(seen["width"], width, "{name} at {width} px: {seen}");
+            assert_eq!(
+                seen["scroll"], width,
+                "{name} at {width} px sticks out sideways: {seen}"
+            );
+            assert!(
+                seen["links_right"]
+                    .as_u64()
+                    .is_some_and(|right| right <= u64::from(width)),
+                "{name} at {width} px: a link reaches past the screen: {seen}"
+            );
+            let shot = outdir.join(format!("mail-{name}-{width}.png"));
+            assert_eq!(
+                png_size(&shot).map(|(w, _)| w),
+                Some(width),
+                "{}",
+                shot.display()
+            );
+        }
+    }
+    // The invitation's personal link and the console link are the links that could overflow.
+    assert!(summary["invitation-id_360"]["links"].as_u64() >= Some(2));
+    assert!(summary["summary-en_360"]["links"].as_u64() >= Some(1));
 }

@@ -476,7 +476,10 @@ fn unit_block(results: &serde_json::Value, unit: &serde_json::Value, lang: &str)
     let titles = results["campaign"]["dimensions"]
         .as_array()
         .expect("dimensions");
-    for (title, dimension) in titles.iter().zip(unit["dimensions"].as_array().expect("means")) {
+    for (title, dimension) in titles
+        .iter()
+        .zip(unit["dimensions"].as_array().expect("means"))
+    {
         let mean = if dimension["mean"].is_null() {
             "-".to_owned()
         } else {
@@ -543,7 +546,11 @@ fn summaries_show_the_figures_of_kinerja_results() {
         .iter()
         .filter(|u| u["suppressed"] == false)
     {
-        assert_eq!(unit["dimensions"].as_array().map(Vec::len), Some(5), "the five SFO principles");
+        assert_eq!(
+            unit["dimensions"].as_array().map(Vec::len),
+            Some(5),
+            "the five SFO principles"
+        );
         let block = unit_block(&results, unit, "en");
         assert!(ranking.contains(&block), "missing «{block}» in {ranking}");
         published += 1;
@@ -557,7 +564,10 @@ fn summaries_show_the_figures_of_kinerja_results() {
         ranking.contains("  Mobilize change through executive leadership: "),
         "{ranking}"
     );
-    assert!(!ranking.contains("translate"), "no dimension ids: {ranking}");
+    assert!(
+        !ranking.contains("translate"),
+        "no dimension ids: {ranking}"
+    );
 
     let aceh = unit(&results, "KW-ACEH");
     let page = messages
@@ -903,7 +913,14 @@ async fn the_organizers_summary_gives_the_status_the_response_rate_and_dimension
     let id = campaign.to_string();
     let summary = |lang: &str| {
         db.ok(&[
-            "summary", "send", "--campaign", &id, "--to", "org@example.go.id", "--lang", lang,
+            "summary",
+            "send",
+            "--campaign",
+            &id,
+            "--to",
+            "org@example.go.id",
+            "--lang",
+            lang,
         ]);
         let sink = SmtpSink::start();
         send(&db, &sink.url(), false);
@@ -1476,7 +1493,8 @@ mod snapshots {
     fn organizer_rankings() {
         let results = results();
         for lang in LANGS {
-            let content = messages::ranking(&results, &facts(), lang, Some(CAMPAIGN_PAGE)).expect("renders");
+            let content =
+                messages::ranking(&results, &facts(), lang, Some(CAMPAIGN_PAGE)).expect("renders");
             insta::assert_snapshot!(format!("ranking_{}", lang.code()), shown(&content));
         }
     }

@@ -351,7 +351,15 @@ fn remind_waits_min_days_from_the_invitation_too() {
         "a@example.org,A\nb@example.org,B\nc@example.org,C\n",
     );
     let id = campaign.to_string();
-    let remind = ["remind", "--campaign", &id, "--min-days", "3", "--public-url", PUBLIC_URL];
+    let remind = [
+        "remind",
+        "--campaign",
+        &id,
+        "--min-days",
+        "3",
+        "--public-url",
+        PUBLIC_URL,
+    ];
     // Right after the invitation: nobody, and why.
     let out = db.kinerja(&remind);
     assert!(out.status.success());

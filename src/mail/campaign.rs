@@ -239,8 +239,8 @@ pub fn remind(
             )?;
             invitations::mark_reminded(conn, *id, now)?;
         }
-        let unanswered = usize::try_from(invitations::count_active(conn, campaign_id)?)
-            .unwrap_or(usize::MAX);
+        let unanswered =
+            usize::try_from(invitations::count_active(conn, campaign_id)?).unwrap_or(usize::MAX);
         Ok(Reminded {
             queued: due.len(),
             waiting: unanswered.saturating_sub(due.len()),

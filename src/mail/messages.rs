@@ -11,9 +11,9 @@
 use askama::Template;
 
 use super::{MailError, MessageKind, OutgoingMessage};
+use crate::db::CampaignStatus;
 use crate::db::{CampaignId, InvitationId};
 use crate::domain::Lang;
-use crate::db::CampaignStatus;
 use crate::results::columns::{people_table, two_decimals, GroupNames, Value};
 use crate::results::{CampaignResults, UnitResult};
 use crate::stats::{median, round_half_away};

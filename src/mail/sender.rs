@@ -296,7 +296,9 @@ fn sender(configured: &Mailbox, name: Option<&str>) -> Mailbox {
         .filter(|n| !n.is_empty());
     match (name, &configured.name) {
         (None, _) => configured.clone(),
-        (Some(name), Some(own)) => Mailbox::new(Some(format!("{name} via {own}")), configured.email.clone()),
+        (Some(name), Some(own)) => {
+            Mailbox::new(Some(format!("{name} via {own}")), configured.email.clone())
+        }
         (Some(name), None) => Mailbox::new(Some(name), configured.email.clone()),
     }
 }

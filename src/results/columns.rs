@@ -544,10 +544,7 @@ pub fn people_table(
         .map(|(_, label)| label.get(lang).to_owned())
         .collect();
     let mut align: Vec<Align> = unit_columns.iter().map(|(c, _)| c.align).collect();
-    let name_column = unit_columns
-        .iter()
-        .position(|(c, _)| c.indent)
-        .unwrap_or(0);
+    let name_column = unit_columns.iter().position(|(c, _)| c.indent).unwrap_or(0);
     let group_start = headers.len();
     for group in groups {
         let name = match names {
