@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::server::{client, Server};
+use common::server::{answer_climate, client, Server};
 use common::smtp::SmtpSink;
 use common::{invite, results_json, unit, TestDb, CLIMATE, PUBLIC_URL, UNITS};
 
@@ -301,35 +301,9 @@ async fn reminders_go_only_to_those_who_have_not_answered() {
         "a@example.org,A\nb@example.org,A\nc@example.org,B\n",
     );
     let server = Server::start(&db, &["--mail-interval", "0"]);
-    let answer = [
-        ("clarity-goals", "4"),
-        ("clarity-role", "4"),
-        ("clarity-confused", "2"),
-        ("support-manager", "4"),
-    ];
-    let response = client()
-        .post(server.link(&tokens[0]))
-        .form(&answer)
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    answer_climate(&server, &tokens[0]).await;
     // Invited four days ago, so that the default quiet time (3 days) has passed.
-    {
-        use diesel::prelude::*;
-        use kinerja::db::schema::invitations;
-        let mut conn = db.conn();
-        let rows: Vec<(i64, chrono::NaiveDateTime)> = invitations::table
-            .select((invitations::id, invitations::created_at))
-            .load(&mut conn)
-            .expect("invitations");
-        for (id, at) in rows {
-            diesel::update(invitations::table.find(id))
-                .set(invitations::created_at.eq(at - chrono::Duration::days(4)))
-                .execute(&mut conn)
-                .expect("backdate");
-        }
-    }
+    common::backdate_invitations(&db, 4);
 
     let id = campaign.to_string();
     let out = db.ok(&["remind", "--campaign", &id, "--public-url", &server.base]);
@@ -873,12 +847,11 @@ fn invitations_give_the_deadline_the_time_and_the_contact() {
     }
     for message in [ani, bob] {
         assert_eq!(
-            message.header("From").as_deref(),
-            Some("\"Test via Kinerja DJPb\" <kinerja@example.go.id>")
-        );
-        assert_eq!(
-            message.header("Reply-To").as_deref(),
-            Some("sekretariat@example.go.id")
+            message.sender(),
+            (
+                Some("\"Test via Kinerja DJPb\" <kinerja@example.go.id>".to_owned()),
+                Some("sekretariat@example.go.id".to_owned())
+            )
         );
     }
 }
@@ -895,20 +868,8 @@ async fn the_organizers_summary_gives_the_status_the_response_rate_and_dimension
         "a@example.org,A\nb@example.org,A\nc@example.org,B\nd@example.org,C\n",
     );
     let server = Server::start(&db, &["--mail-interval", "0"]);
-    let answers = [
-        ("clarity-goals", "4"),
-        ("clarity-role", "5"),
-        ("clarity-confused", "2"),
-        ("support-manager", "4"),
-    ];
     for token in &tokens[..3] {
-        let response = client()
-            .post(server.link(token))
-            .form(&answers)
-            .send()
-            .await
-            .expect("POST");
-        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+        answer_climate(&server, token).await;
     }
     let id = campaign.to_string();
     let summary = |lang: &str| {

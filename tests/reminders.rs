@@ -7,9 +7,9 @@ mod common;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use common::server::{client, Server};
+use common::server::{answer_climate, client, Server};
 use common::smtp::SmtpSink;
-use common::{invite, TestDb, CLIMATE, PUBLIC_URL, UNITS};
+use common::{backdate_invitations, invite, TestDb, CLIMATE, PUBLIC_URL, UNITS};
 use kinerja::db::schema::{invitation_tokens, invitations, outbox};
 use kinerja::mail::campaign::{
     due_scheduled_reminders, queue_scheduled_reminders, send_scheduled_reminders,
@@ -42,21 +42,6 @@ fn invited_at(db: &TestDb) -> NaiveDateTime {
         .expect("an invitation")
 }
 
-/// Moves every invitation `days` into the past, as if invited then.
-fn backdate_invitations(db: &TestDb, days: i64) {
-    let mut conn = db.conn();
-    let rows: Vec<(i64, NaiveDateTime)> = invitations::table
-        .select((invitations::id, invitations::created_at))
-        .load(&mut conn)
-        .expect("invitations");
-    for (id, at) in rows {
-        diesel::update(invitations::table.find(id))
-            .set(invitations::created_at.eq(at - Duration::days(days)))
-            .execute(&mut conn)
-            .expect("backdate");
-    }
-}
-
 /// The queued reminders' recipients, sorted.
 fn reminded(db: &TestDb) -> Vec<String> {
     let mut to: Vec<String> = outbox::table
@@ -82,22 +67,6 @@ fn pass(db: &TestDb, now: NaiveDateTime) -> usize {
     send_scheduled_reminders(&mut db.conn(), PUBLIC_URL, now).expect("scheduled reminders")
 }
 
-async fn answer(server: &Server, token: &str) {
-    let answers = [
-        ("clarity-goals", "4"),
-        ("clarity-role", "4"),
-        ("clarity-confused", "2"),
-        ("support-manager", "4"),
-    ];
-    let response = client()
-        .post(server.link(token))
-        .form(&answers)
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-}
-
 #[tokio::test]
 async fn scheduled_reminders_go_out_on_their_days_once_each() {
     let db = TestDb::new();
@@ -108,7 +77,7 @@ async fn scheduled_reminders_go_out_on_their_days_once_each() {
         "a@example.org,A\nb@example.org,A\nc@example.org,B\n",
     );
     let server = Server::start(&db, &["--mail-interval", "0"]);
-    answer(&server, &tokens[0]).await;
+    answer_climate(&server, &tokens[0]).await;
     let t0 = invited_at(&db);
     let day = |days: i64| t0 + Duration::days(days);
 
@@ -313,12 +282,11 @@ fn the_server_sends_scheduled_reminders_in_the_background() {
         .find(|m| m.header("Subject").as_deref() == Some("Pengingat: Test"))
         .expect("a reminder");
     assert_eq!(
-        reminder.header("From").as_deref(),
-        Some("\"Test via Kinerja DJPb\" <kinerja@example.go.id>")
-    );
-    assert_eq!(
-        reminder.header("Reply-To").as_deref(),
-        Some("sekretariat@example.go.id")
+        reminder.sender(),
+        (
+            Some("\"Test via Kinerja DJPb\" <kinerja@example.go.id>".to_owned()),
+            Some("sekretariat@example.go.id".to_owned())
+        )
     );
     assert!(reminder.joined().contains(&format!("{PUBLIC_URL}/r/")));
 }

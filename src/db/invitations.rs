@@ -45,7 +45,20 @@ pub fn due_for_reminder(
     invited_before: chrono::NaiveDateTime,
     quiet_since: chrono::NaiveDateTime,
 ) -> Result<Vec<InvitationId>, DbError> {
-    Ok(invitations::table
+    Ok(remindable(campaign_id, invited_before, quiet_since)
+        .order(invitations::id)
+        .select(invitations::id)
+        .load(conn)?)
+}
+
+/// Unused invitations of the campaign invited by `invited_before` and not reminded since
+/// `quiet_since`: those a reminder may go to, by hand or on schedule.
+fn remindable(
+    campaign_id: CampaignId,
+    invited_before: chrono::NaiveDateTime,
+    quiet_since: chrono::NaiveDateTime,
+) -> invitations::BoxedQuery<'static, super::MultiBackend> {
+    invitations::table
         .filter(invitations::campaign_id.eq(campaign_id))
         .filter(invitations::state.eq(InvitationState::Active))
         .filter(invitations::created_at.le(invited_before))
@@ -54,9 +67,7 @@ pub fn due_for_reminder(
                 .is_null()
                 .or(invitations::reminded_at.le(quiet_since)),
         )
-        .order(invitations::id)
-        .select(invitations::id)
-        .load(conn)?)
+        .into_boxed()
 }
 
 /// How many invitations of the campaign are unused (still active).
@@ -100,24 +111,17 @@ pub fn due_by_schedule(
     quiet_since: chrono::NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<ScheduledDue>, DbError> {
-    let rows: Vec<(Invitation, i32, chrono::NaiveDateTime)> = invitations::table
-        .filter(invitations::campaign_id.eq(campaign_id))
-        .filter(invitations::state.eq(InvitationState::Active))
-        .filter(invitations::reminders_done.eq(done))
-        .filter(invitations::created_at.le(invited_before))
-        .filter(
-            invitations::reminded_at
-                .is_null()
-                .or(invitations::reminded_at.le(quiet_since)),
-        )
-        .order(invitations::id)
-        .limit(limit)
-        .select((
-            Invitation::as_select(),
-            invitations::reminders_done,
-            invitations::created_at,
-        ))
-        .load(conn)?;
+    let rows: Vec<(Invitation, i32, chrono::NaiveDateTime)> =
+        remindable(campaign_id, invited_before, quiet_since)
+            .filter(invitations::reminders_done.eq(done))
+            .order(invitations::id)
+            .limit(limit)
+            .select((
+                Invitation::as_select(),
+                invitations::reminders_done,
+                invitations::created_at,
+            ))
+            .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(invitation, reminders_done, created_at)| ScheduledDue {

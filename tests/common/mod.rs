@@ -303,3 +303,20 @@ pub fn invite(db: &TestDb, campaign: i64, lines: &str) -> Vec<String> {
         .filter_map(|line| line.rsplit_once("/r/").map(|(_, token)| token.to_owned()))
         .collect()
 }
+
+/// Moves every invitation `days` into the past, as if invited then (how tests reach the days a
+/// reminder waits for).
+pub fn backdate_invitations(db: &TestDb, days: i64) {
+    use kinerja::db::schema::invitations;
+    let mut conn = db.conn();
+    let rows: Vec<(i64, chrono::NaiveDateTime)> = invitations::table
+        .select((invitations::id, invitations::created_at))
+        .load(&mut conn)
+        .expect("invitations");
+    for (id, at) in rows {
+        diesel::update(invitations::table.find(id))
+            .set(invitations::created_at.eq(at - chrono::Duration::days(days)))
+            .execute(&mut conn)
+            .expect("backdate");
+    }
+}

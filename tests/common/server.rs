@@ -88,3 +88,21 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("HTTP client")
 }
+
+/// Answers the team-climate survey (tests/fixtures/team-climate.toml) through a link: clarity
+/// 4, 5 and 2 (reversed: 4), support 4, the optional item left out; the form stores it (303).
+pub async fn answer_climate(server: &Server, token: &str) {
+    let answers = [
+        ("clarity-goals", "4"),
+        ("clarity-role", "5"),
+        ("clarity-confused", "2"),
+        ("support-manager", "4"),
+    ];
+    let response = client()
+        .post(server.link(token))
+        .form(&answers)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+}

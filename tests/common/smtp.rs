@@ -52,6 +52,11 @@ impl Received {
             .map(|l| l[name.len() + 1..].trim().to_owned())
     }
 
+    /// Who it says it is from, and where replies go: (From, Reply-To).
+    pub fn sender(&self) -> (Option<String>, Option<String>) {
+        (self.header("From"), self.header("Reply-To"))
+    }
+
     /// The first link token (`/r/` followed by 43 URL-safe characters) in the message.
     pub fn token(&self) -> Option<String> {
         let text = self.joined();
