@@ -54,6 +54,17 @@ pub struct CampaignRequest<'a> {
     pub reminders: crate::domain::ReminderDays,
 }
 
+/// A campaign's name for people: its title, followed by its period in parentheses unless the
+/// title already holds it ("SFO 2026", not "SFO 2026 (2026)"; "Survei SFO (2026)").
+pub fn title_with_period(title: &str, period: &str) -> String {
+    let period = period.trim();
+    if period.is_empty() || title.contains(period) {
+        title.to_owned()
+    } else {
+        format!("{title} ({period})")
+    }
+}
+
 /// The default anonymity threshold: five respondents for surveys (the common floor of employee
 /// survey tools), one review for checklists (reviews are not anonymous).
 pub fn default_min_responses(kind: Kind) -> i64 {
@@ -199,4 +210,20 @@ pub fn accepting_responses(
     }
     let template = db::templates::get(conn, campaign.template_id)?.template()?;
     Ok((campaign, template))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_with_period;
+
+    #[test]
+    fn the_period_is_named_once() {
+        assert_eq!(title_with_period("SFO 2026", "2026"), "SFO 2026");
+        assert_eq!(title_with_period("Survei SFO", "2026"), "Survei SFO (2026)");
+        assert_eq!(
+            title_with_period("Reviu semester I 2026", "2026-S1"),
+            "Reviu semester I 2026 (2026-S1)"
+        );
+        assert_eq!(title_with_period("Survei SFO", " "), "Survei SFO");
+    }
 }

@@ -13,6 +13,7 @@ use crate::secret::{KeySource, KEY_ENV, KEY_FILE_ENV};
 #[derive(Debug, Args)]
 pub struct BackupArgs {
     /// The new backup file; an existing file is never overwritten.
+    #[arg(value_name = "FILE")]
     file: PathBuf,
 }
 

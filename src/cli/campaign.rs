@@ -8,31 +8,36 @@ use super::Console;
 use crate::campaign::{self, CampaignRequest};
 use crate::db::campaigns::CampaignStatus;
 use crate::db::{self, CampaignId, DatabaseUrl, DbConn};
+use crate::domain::count;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// Template id (the `id` in its TOML file).
-    #[arg(long)]
+    /// Template id (the `id` in its TOML file), e.g. sfo.
+    #[arg(long, value_name = "KEY")]
     template: String,
     /// Template version; default: the latest imported.
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     template_version: Option<i32>,
-    #[arg(long)]
+    /// The period the campaign measures, e.g. 2026 or 2026-S1: `results` compares a unit
+    /// across the periods of one template.
+    #[arg(long, value_name = "PERIOD")]
     period: String,
-    #[arg(long)]
+    /// The name respondents and organizers see, e.g. "Survei SFO 2026" (the period is added
+    /// in parentheses where the title does not hold it).
+    #[arg(long, value_name = "TEXT")]
     title: String,
     /// Unit codes, comma-separated; default: every unit.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
     units: Option<Vec<String>>,
     /// Anonymity threshold: units with fewer responses show no figures (default 5 for
     /// surveys, 1 for checklists).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     min_responses: Option<i64>,
     /// Create it closed to responses until `campaign open`.
     #[arg(long)]
     draft: bool,
     /// The last day (YYYY-MM-DD, UTC) on which links can be answered.
-    #[arg(long)]
+    #[arg(long, value_name = "DATE")]
     closes: Option<chrono::NaiveDate>,
     /// The address respondents write to with questions; shown on the form, on its end pages
     /// and in every email of the campaign.
@@ -74,8 +79,11 @@ pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> any
         .unwrap_or_default();
     writeln!(
         console.out,
-        "created campaign {id} '{}' ({}), {} units, min responses {}, {}{closes}",
-        created.title, created.period, units, created.min_responses, created.status
+        "created campaign {id} '{}', {}, min responses {}, {}{closes}",
+        campaign::title_with_period(&created.title, &created.period),
+        count(units, "unit", "units"),
+        created.min_responses,
+        created.status
     )?;
     writeln!(console.out, "{id}")?;
     Ok(())
@@ -84,6 +92,8 @@ pub fn create(conn: &mut DbConn, args: CreateArgs, console: &mut Console) -> any
 // `campaign open ID` and `campaign close ID`.
 #[derive(Debug, Args)]
 pub struct CampaignIdArgs {
+    /// The campaign (see `kinerja campaign list`).
+    #[arg(value_name = "ID")]
     id: CampaignId,
 }
 
@@ -103,7 +113,11 @@ pub fn close(
     let released = crate::pending::close(conn, &key, id)?;
     writeln!(console.out, "campaign {id} is closed")?;
     // The line above is what scripts read; the release is worth a note beside it.
-    writeln!(console.err, "{released} pending answers released")?;
+    writeln!(
+        console.err,
+        "{} released",
+        count(released, "pending answer", "pending answers")
+    )?;
     Ok(())
 }
 
@@ -143,7 +157,10 @@ pub fn list(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()> {
 
 #[derive(Debug, Args)]
 pub struct ProgressArgs {
+    /// The campaign (see `kinerja campaign list`).
+    #[arg(value_name = "ID")]
     id: CampaignId,
+    /// table: for people; json: for programs.
     #[arg(long, value_enum, default_value = "table")]
     format: ProgressFormat,
 }

@@ -10,26 +10,31 @@ use clap::Args;
 use super::{open_file, Console};
 use crate::db::templates::ImportOutcome;
 use crate::db::{self, CampaignId, DbConn, UnitId};
+use crate::domain::count;
 use crate::template::{load_template_file, Kind, Template};
 
 fn describe(template: &Template) -> String {
     let groups = template.groups();
     let kind = template.kind();
-    let noun = match kind {
-        Kind::Survey => "dimensions",
-        Kind::Checklist => "sections",
+    let (one, many) = match kind {
+        Kind::Survey => ("dimension", "dimensions"),
+        Kind::Checklist => ("section", "sections"),
     };
     let scale = template
         .scale()
         .map(|s| format!(", scale {}..{}", s.min, s.max))
         .unwrap_or_default();
     format!(
-        "{} '{}' v{}: {} {noun}, {} items{scale}",
+        "{} '{}' v{}: {}, {}{scale}",
         kind.as_str(),
         template.key,
         template.version,
-        groups.len(),
-        groups.iter().map(|g| g.items.len()).sum::<usize>(),
+        count(groups.len(), one, many),
+        count(
+            groups.iter().map(|g| g.items.len()).sum::<usize>(),
+            "item",
+            "items"
+        ),
     )
 }
 
@@ -54,7 +59,8 @@ fn load_all(files: &[PathBuf], console: &mut Console) -> anyhow::Result<Loaded> 
 
 #[derive(Debug, Args)]
 pub struct TemplateValidateArgs {
-    #[arg(required = true)]
+    /// Template files (TOML), e.g. survey_templates/*.toml.
+    #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
 
@@ -70,14 +76,20 @@ pub fn validate_templates(args: TemplateValidateArgs, console: &mut Console) -> 
         )?;
     }
     if failed > 0 {
-        bail!("{failed} of {} template files have errors", files.len());
+        bail!(
+            "{failed} of {} {} errors",
+            count(files.len(), "template file", "template files"),
+            if failed == 1 { "has" } else { "have" }
+        );
     }
     Ok(())
 }
 
 #[derive(Debug, Args)]
 pub struct TemplateImportArgs {
-    #[arg(required = true)]
+    /// Template files (TOML), e.g. survey_templates/*.toml; each is imported or refused on
+    /// its own.
+    #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
 
@@ -111,8 +123,9 @@ pub fn import_templates(
     }
     if failed > 0 {
         bail!(
-            "{failed} of {} template files were not imported",
-            files.len()
+            "{failed} of {} {} not imported",
+            count(files.len(), "template file", "template files"),
+            if failed == 1 { "was" } else { "were" }
         );
     }
     Ok(())
@@ -137,6 +150,9 @@ pub fn list_templates(conn: &mut DbConn, console: &mut Console) -> anyhow::Resul
 
 #[derive(Debug, Args)]
 pub struct UnitsImportArgs {
+    /// CSV with header code,name,parent_code and optionally head_email (any case; comma,
+    /// semicolon or tab separated); an empty parent_code makes a root.
+    #[arg(value_name = "FILE")]
     file: PathBuf,
 }
 
@@ -150,9 +166,9 @@ pub fn import_units(
     let counts = crate::import::units::import_units(conn, &path.display().to_string(), reader)?;
     writeln!(
         console.out,
-        "{}: {} units created, {} updated, {} unchanged",
+        "{}: {} created, {} updated, {} unchanged",
         path.display(),
-        counts.created,
+        count(counts.created, "unit", "units"),
         counts.updated,
         counts.unchanged
     )?;
@@ -172,7 +188,19 @@ pub fn list_units(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()
         out: &mut impl std::io::Write,
     ) -> std::io::Result<()> {
         for unit in children.get(&parent).into_iter().flatten() {
-            writeln!(out, "{}{}  {}", "  ".repeat(depth), unit.code, unit.name)?;
+            // The head receives the unit's summary (`summary send --unit-heads`).
+            let head = unit
+                .head_email
+                .as_deref()
+                .map(|email| format!("  (head: {email})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{}{}  {}{head}",
+                "  ".repeat(depth),
+                unit.code,
+                unit.name
+            )?;
             print_level(children, Some(unit.id), depth + 1, out)?;
         }
         Ok(())
@@ -183,14 +211,15 @@ pub fn list_units(conn: &mut DbConn, console: &mut Console) -> anyhow::Result<()
 
 #[derive(Debug, Args)]
 pub struct ResponsesImportArgs {
-    /// The campaign the answers belong to.
-    #[arg(long)]
+    /// The campaign the answers belong to (see `kinerja campaign list`).
+    #[arg(long, value_name = "ID")]
     campaign: CampaignId,
     /// Import the file even if the same file (by SHA-256) was imported into this campaign
     /// before: its answers are then counted twice.
     #[arg(long)]
     allow_duplicate: bool,
-    /// CSV with header unit,<item id>...
+    /// CSV with header unit,<item id>... (any case), one respondent or review per line.
+    #[arg(value_name = "FILE")]
     file: PathBuf,
 }
 
@@ -210,8 +239,9 @@ pub fn import_responses(
     )?;
     writeln!(
         console.out,
-        "{}: {stored} responses stored in campaign {campaign}",
-        path.display()
+        "{}: {} stored in campaign {campaign}",
+        path.display(),
+        count(stored, "response", "responses")
     )?;
     Ok(())
 }

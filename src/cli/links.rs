@@ -13,6 +13,7 @@ use clap::Args;
 
 use super::{open_file, Console, Database};
 use crate::db::CampaignId;
+use crate::domain::count;
 
 // The `--public-url` of the commands that make links.
 #[derive(Debug, Args)]
@@ -62,12 +63,21 @@ pub(super) fn parse_public_url(url: &str) -> anyhow::Result<String> {
 
 #[derive(Debug, Args)]
 pub struct InviteArgs {
-    #[arg(long)]
+    /// The campaign the links are for (see `kinerja campaign list`).
+    #[arg(long, value_name = "ID")]
     campaign: CampaignId,
+    /// CSV with header email,unit and optionally name,lang (any case; comma, semicolon or tab
+    /// separated).
+    #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Revoke earlier unused links of the same people and units and issue new ones.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     reissue: bool,
+    /// Leave out the lines whose person already has a link to the same unit (used or not) and
+    /// invite the others; the left-out lines are listed. For a file that has grown since the
+    /// last run.
+    #[arg(long)]
+    skip_existing: bool,
     #[command(flatten)]
     public_url: PublicUrlArg,
     /// Only print the links; queue no invitation emails.
@@ -76,19 +86,28 @@ pub struct InviteArgs {
 }
 
 /// Issues the links and prints them; `--public-url` is required with `--no-email` too, since
-/// printed links are handed out just like mailed ones.
+/// printed links are handed out just like mailed ones. The links go to standard output (one
+/// `email<TAB>unit<TAB>link` per line, for scripts), what was done and skipped to standard
+/// error.
 pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> anyhow::Result<()> {
     let public_url = args.public_url.require("invite")?;
     let conn = &mut database.connect()?;
     let (campaign, path) = (args.campaign, &args.file);
     let send_email = !args.no_email;
-    let reader = open_file(path)?;
-    let file = path.display().to_string();
+    let name = path.display().to_string();
+    let mut file = crate::import::invitations::read(conn, campaign, &name, open_file(path)?)?;
+    let skipped = if args.skip_existing {
+        file.skip_existing(conn)?
+    } else {
+        Vec::new()
+    };
     // Invitation emails are queued in the same transaction as the links.
     let links = if send_email {
-        crate::mail::campaign::invite(conn, campaign, &file, reader, args.reissue, &public_url)?
+        crate::mail::campaign::invite_read_then(conn, file, args.reissue, &public_url, |_, _| {
+            Ok(())
+        })?
     } else {
-        crate::import::invitations::invite(conn, campaign, &file, reader, args.reissue)?
+        crate::import::invitations::issue_in_transaction(conn, file, args.reissue)?
     };
     let base = &public_url;
     // Written in blocks: standard output is line-buffered, and 60,000 links would otherwise be
@@ -102,23 +121,48 @@ pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> a
         )?;
     }
     out.flush()?;
-    let emails = if send_email {
-        "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
+    drop(out);
+    let mut err = std::io::BufWriter::new(&mut console.err);
+    for line in &skipped {
+        let why = if line.answered {
+            "has already answered for"
+        } else {
+            "already has a link to"
+        };
+        writeln!(
+            err,
+            "{name}: line {}: skipped, {} {why} unit {}",
+            line.line, line.email, line.unit_code
+        )?;
+    }
+    let skipped = if args.skip_existing {
+        format!(
+            ", {} skipped (already invited)",
+            count(skipped.len(), "line", "lines")
+        )
     } else {
-        ""
+        String::new()
+    };
+    let emails = match links.len() {
+        0 => "",
+        _ if send_email => {
+            "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
+        }
+        _ => "",
     };
     writeln!(
-        console.err,
-        "{}: {} links issued for campaign {campaign}{emails}",
-        path.display(),
-        links.len()
+        err,
+        "{name}: {} issued for campaign {campaign}{skipped}{emails}",
+        count(links.len(), "link", "links"),
     )?;
+    err.flush()?;
     Ok(())
 }
 
 #[derive(Debug, Args)]
 pub struct RemindArgs {
-    #[arg(long)]
+    /// The campaign whose invitees to remind (see `kinerja campaign list`).
+    #[arg(long, value_name = "ID")]
     campaign: CampaignId,
     /// Skip invitees invited or last reminded within this many days.
     #[arg(long, default_value_t = 3)]
@@ -134,8 +178,8 @@ pub fn remind(database: &Database, args: RemindArgs, console: &mut Console) -> a
     let reminded = crate::mail::campaign::remind(conn, campaign, args.min_days, &public_url)?;
     writeln!(
         console.out,
-        "{} reminders queued for campaign {campaign}",
-        reminded.queued
+        "{} queued for campaign {campaign}",
+        count(reminded.queued, "reminder", "reminders")
     )?;
     // Why the others got none, so that 0 right after `invite` does not look like a fault.
     if reminded.waiting > 0 {
@@ -146,9 +190,9 @@ pub fn remind(database: &Database, args: RemindArgs, console: &mut Console) -> a
         };
         writeln!(
             console.err,
-            "{who} invited or last reminded less than {days} day{} ago: not reminded now \
+            "{who} invited or last reminded less than {} ago: not reminded now \
              (--min-days {days})",
-            if days == 1 { "" } else { "s" }
+            count(days, "day", "days")
         )?;
     }
     Ok(())

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Console;
 use crate::db::{self, CampaignId, DatabaseUrl, DbConn, OutboxStatus};
-use crate::domain::Lang;
+use crate::domain::{count, Lang};
 use crate::mail::{self, Mailer};
 
 #[derive(Debug, Args)]
@@ -67,32 +67,40 @@ fn print_counts(
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[arg(long)]
+    /// Only the messages of this campaign (see `kinerja campaign list`); default: all.
+    #[arg(long, value_name = "ID")]
     campaign: Option<CampaignId>,
 }
 
+/// The counts by status, then the errors of undelivered messages, one line per error with how
+/// many messages met it, most frequent first: a server that refuses everyone is one line, not
+/// thousands.
 pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> anyhow::Result<()> {
     let campaign = args.campaign;
     print_counts(conn, campaign, console)?;
-    for trouble in db::outbox::troubles(conn, campaign)? {
-        let when = if trouble.status == OutboxStatus::Failed {
-            "failed".to_owned()
-        } else {
-            format!(
-                "retry at {} UTC",
-                trouble.next_attempt_at.format("%Y-%m-%d %H:%M")
-            )
-        };
-        writeln!(
-            console.out,
-            "#{} {} '{}' after {} attempt{}, {when}: {}",
-            trouble.id,
-            trouble.recipient,
-            trouble.subject,
-            trouble.attempts,
-            if trouble.attempts == 1 { "" } else { "s" },
-            trouble.last_error.unwrap_or_default()
-        )?;
+    let errors = db::outbox::errors(conn, campaign)?;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(console.out, "errors, most frequent first:")?;
+    for group in errors {
+        let mut what = Vec::new();
+        if group.failed > 0 {
+            what.push(format!("{} failed", count(group.failed, "message", "messages")));
+        }
+        if group.waiting > 0 {
+            let next = group
+                .next_attempt_at
+                .map(|at| format!(", next attempt {} UTC", at.format("%Y-%m-%d %H:%M")))
+                .unwrap_or_default();
+            let waiting = if group.failed > 0 {
+                format!("{} waiting{next}", group.waiting)
+            } else {
+                format!("{} waiting{next}", count(group.waiting, "message", "messages"))
+            };
+            what.push(waiting);
+        }
+        writeln!(console.out, "  {}: {}", what.join(", "), group.error)?;
     }
     Ok(())
 }
@@ -101,20 +109,21 @@ pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> any
 // they do not require `--public-url`.
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    #[arg(long)]
+    /// The campaign whose results to send (see `kinerja campaign list`).
+    #[arg(long, value_name = "ID")]
     campaign: CampaignId,
-    /// Organizers' addresses, comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    /// Organizers' addresses, comma-separated: each gets the whole ranking.
+    #[arg(long, value_name = "EMAIL,...", value_delimiter = ',')]
     to: Vec<crate::domain::EmailAddress>,
     /// Also each unit's head (head_email in the units file).
     #[arg(long)]
     unit_heads: bool,
     /// The summaries' language, id or en (organizers and heads have no recorded one).
-    #[arg(long, default_value = "id", value_parser = parse_lang)]
+    #[arg(long, value_name = "id|en", default_value = "id", value_parser = parse_lang)]
     lang: Lang,
     /// The address organizers reach `kinerja serve` at, e.g. https://survei.example.go.id:
     /// each summary then links to its page in the console. Optional.
-    #[arg(long, env = "KINERJA_PUBLIC_URL")]
+    #[arg(long, value_name = "URL", env = "KINERJA_PUBLIC_URL")]
     public_url: Option<String>,
 }
 
@@ -143,10 +152,24 @@ pub fn summary(conn: &mut DbConn, args: SummaryArgs, console: &mut Console) -> a
         args.lang,
         public_url.as_deref(),
     )?;
+    // Heads are found by the units' head_email; a run that asked for them and found none
+    // says how to record one instead of reporting a silent zero.
+    let no_heads = format!(
+        "no unit of campaign {campaign} has a head_email, so no unit head was sent a summary; \
+         to add heads, give the units CSV a head_email column (code,name,parent_code,head_email) \
+         and run `kinerja units import FILE.csv`"
+    );
+    if args.unit_heads && report.unit_heads == 0 && report.organizers == 0 {
+        anyhow::bail!("{no_heads}; nothing was queued");
+    }
     writeln!(
         console.out,
-        "summaries queued for campaign {campaign}: {} organizers, {} unit heads",
-        report.organizers, report.unit_heads
+        "summaries queued for campaign {campaign}: {}, {}",
+        count(report.organizers, "organizer", "organizers"),
+        count(report.unit_heads, "unit head", "unit heads")
     )?;
+    if args.unit_heads && report.unit_heads == 0 {
+        writeln!(console.err, "{no_heads}")?;
+    }
     Ok(())
 }

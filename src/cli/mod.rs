@@ -112,6 +112,7 @@ pub enum UnitsCommand {
 pub enum CampaignCommand {
     /// Create a campaign; prints its id alone on the last line.
     Create(campaign::CreateArgs),
+    /// Every campaign: id, template, period, status, units, responses, title.
     List,
     /// Per unit: invited, submitted and response rate.
     Progress(campaign::ProgressArgs),
@@ -295,4 +296,60 @@ fn open_file(path: &std::path::Path) -> anyhow::Result<std::io::BufReader<std::f
     let file =
         std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     Ok(std::io::BufReader::with_capacity(1 << 20, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every argument of `command` and of the commands below it that has no help text, as
+    /// "kinerja campaign create --period".
+    fn without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let path = format!("{path} {}", command.get_name()).trim().to_owned();
+        if command.get_about().is_none() {
+            missing.push(format!("{path} (the command)"));
+        }
+        for arg in command.get_arguments() {
+            // clap's own --help and --version describe themselves.
+            let own = matches!(arg.get_id().as_str(), "help" | "version");
+            if !own && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                let name = match (arg.get_long(), arg.get_value_names()) {
+                    (Some(long), _) => format!("--{long}"),
+                    (None, Some([name, ..])) => name.to_string(),
+                    (None, _) => arg.get_id().to_string(),
+                };
+                missing.push(format!("{path} {name}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            without_help(sub, &path, missing);
+        }
+    }
+
+    #[test]
+    fn every_command_flag_and_argument_has_help() {
+        let mut command = super::Cli::command();
+        command.build();
+        command.debug_assert();
+        let mut missing = Vec::new();
+        without_help(&command, "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "arguments without help text:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_walker_finds_an_argument_without_help() {
+        let command = clap::Command::new("kinerja").subcommand(
+            clap::Command::new("campaign")
+                .about("Campaigns.")
+                .arg(clap::Arg::new("period").long("period"))
+                .arg(clap::Arg::new("file").value_name("FILE").help("The file.")),
+        );
+        let mut missing = Vec::new();
+        without_help(&command, "", &mut missing);
+        assert_eq!(missing, ["kinerja campaign --period"]);
+    }
 }

@@ -16,7 +16,7 @@ pub struct ResultsArgs {
     #[command(subcommand)]
     command: Option<ResultsCommand>,
     /// The campaign whose results to show (see `kinerja campaign list`).
-    #[arg(long, required = true)]
+    #[arg(long, value_name = "ID", required = true)]
     campaign: Option<CampaignId>,
     /// Show only the units of this level of the tree (the root is 0; figures do not change).
     #[arg(long, value_name = "N")]
@@ -36,7 +36,7 @@ pub struct ResultsArgs {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// The workbook's language (sheet names, the About sheet): id or en.
-    #[arg(long, default_value = "id", value_parser = super::mail::parse_lang)]
+    #[arg(long, value_name = "id|en", default_value = "id", value_parser = super::mail::parse_lang)]
     lang: Lang,
 }
 
@@ -57,6 +57,7 @@ struct TrendArgs {
     /// Only the units of this level of the tree (the root is 0).
     #[arg(long, value_name = "N")]
     level: Option<u32>,
+    /// table: for people, scores to two decimals with the rank; json and csv: full precision.
     #[arg(long, value_enum, default_value = "table")]
     format: TextFormat,
 }

@@ -277,31 +277,105 @@ pub fn counts(
     Ok(query.load(conn)?)
 }
 
-/// A message that could not be delivered, or is still waiting after a failed attempt.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
-pub struct Trouble {
-    pub id: MessageId,
-    pub status: OutboxStatus,
-    pub recipient: String,
-    pub subject: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub next_attempt_at: NaiveDateTime,
+/// Messages that met one error: failed for good, or waiting for another attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorGroup {
+    pub error: String,
+    pub failed: i64,
+    pub waiting: i64,
+    /// The earliest next attempt of the waiting ones.
+    pub next_attempt_at: Option<NaiveDateTime>,
 }
 
-pub fn troubles(
+impl ErrorGroup {
+    pub fn messages(&self) -> i64 {
+        self.failed + self.waiting
+    }
+}
+
+/// The errors of messages not delivered (failed, or queued again after a failed attempt) with
+/// how many met each, most frequent first (then by text): counted by the database, so a
+/// failure of the whole outbox is a few rows, not one per message.
+pub fn errors(
     conn: &mut DbConn,
     campaign_id: Option<CampaignId>,
-) -> Result<Vec<Trouble>, DbError> {
+) -> Result<Vec<ErrorGroup>, DbError> {
     let mut query = outbox::table
         .filter(outbox::last_error.is_not_null())
         .filter(outbox::status.ne(OutboxStatus::Sent))
-        .order(outbox::id)
-        .select(Trouble::as_select())
+        .group_by((outbox::last_error, outbox::status))
+        .select((
+            outbox::last_error,
+            outbox::status,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(outbox::next_attempt_at),
+        ))
         .into_boxed();
     if let Some(campaign) = campaign_id {
         query = query.filter(outbox::campaign_id.eq(campaign));
     }
-    Ok(query.load(conn)?)
+    let rows: Vec<(Option<String>, OutboxStatus, i64, Option<NaiveDateTime>)> =
+        query.load(conn)?;
+    let mut groups: Vec<ErrorGroup> = Vec::new();
+    for (error, status, messages, next) in rows {
+        // Errors stored before the sender stopped repeating a cause ("...: no such user: no
+        // such user") join the group of their text without the repeat.
+        let error = without_repeats(error.as_deref().unwrap_or_default());
+        let at = match groups.iter().position(|g| g.error == error) {
+            Some(at) => at,
+            None => {
+                groups.push(ErrorGroup {
+                    error,
+                    failed: 0,
+                    waiting: 0,
+                    next_attempt_at: None,
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[at];
+        if status == OutboxStatus::Failed {
+            group.failed += messages;
+        } else {
+            group.waiting += messages;
+            group.next_attempt_at = match (group.next_attempt_at, next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    groups.sort_by(|a, b| {
+        b.messages()
+            .cmp(&a.messages())
+            .then_with(|| a.error.cmp(&b.error))
+    });
+    Ok(groups)
+}
+
+/// An error text with each ": "-separated part kept once, the first time it comes.
+fn without_repeats(error: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in error.split(": ") {
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cause_told_twice_is_kept_once() {
+        assert_eq!(
+            super::without_repeats("permanent error (550): no such user here: no such user here"),
+            "permanent error (550): no such user here"
+        );
+        assert_eq!(
+            super::without_repeats("network error: refused: network error: refused"),
+            "network error: refused"
+        );
+        assert_eq!(super::without_repeats("timeout"), "timeout");
+        assert_eq!(super::without_repeats(""), "");
+    }
 }

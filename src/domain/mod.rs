@@ -28,6 +28,14 @@ pub fn cut(value: &str, max: usize) -> String {
     }
 }
 
+/// A count with its noun in English, singular for exactly one: `count(1, "link", "links")`
+/// is "1 link", `count(0, ...)` "0 links". Every message that counts things says it this way.
+pub fn count(n: impl std::fmt::Display, one: &str, many: &str) -> String {
+    let n = n.to_string();
+    let noun = if n == "1" { one } else { many };
+    format!("{n} {noun}")
+}
+
 /// Percent-encodes all but unreserved characters: unit codes are free
 /// text, and go into the console's paths and links (pages and emails).
 pub fn percent_encode(text: &str) -> String {
@@ -40,4 +48,15 @@ pub fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_thing_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::count(1_usize, "link", "links"), "1 link");
+        assert_eq!(super::count(0_i64, "link", "links"), "0 links");
+        assert_eq!(super::count(2_u64, "unit head", "unit heads"), "2 unit heads");
+        assert_eq!(super::count(11_u32, "reply", "replies"), "11 replies");
+    }
 }

@@ -10,7 +10,7 @@ use super::{
     InputIssues, UnitDirectory, MAX_NAME_CHARS,
 };
 use crate::db::invitations::{self, CurrentInvitation, InvitationState, NewInvitation};
-use crate::db::{write_tx, DbConn};
+use crate::db::{write_tx, DbConn, DbError};
 use crate::domain::{EmailAddress, Lang};
 use crate::token::NewToken;
 
@@ -116,6 +116,17 @@ pub fn read_invitations_csv(
     issues.into_result().map(|()| rows)
 }
 
+/// A line of an invitation file left out by [`InvitationFile::skip_existing`]: its person
+/// already has a link to its unit in the campaign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedLine {
+    pub line: u64,
+    pub email: EmailAddress,
+    pub unit_code: String,
+    /// The earlier link was used: they have answered.
+    pub answered: bool,
+}
+
 /// A validated invitation file, ready to be issued.
 pub struct InvitationFile {
     campaign_id: CampaignId,
@@ -134,6 +145,68 @@ impl InvitationFile {
     /// The file's lines, checked.
     pub fn rows(&self) -> &[InviteRow] {
         &self.rows
+    }
+
+    /// Leaves out the lines whose person already has a link (active or used) to the same unit
+    /// in the campaign, and returns them in line order: running a grown file again invites
+    /// only its new lines. The lookup is the one [`issue`] makes (a few indexed queries for the
+    /// whole file, never one per line). [`issue`] checks again in its transaction, so a line
+    /// that someone else invites in between refuses the file rather than making a second link.
+    pub fn skip_existing(&mut self, conn: &mut DbConn) -> Result<Vec<SkippedLine>, DbError> {
+        let earlier = Earlier::load(conn, self.campaign_id, &self.rows)?;
+        let mut skipped = Vec::new();
+        let mut keep = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let mut found = earlier.of(row).peekable();
+            keep.push(found.peek().is_none());
+            if found.peek().is_some() {
+                skipped.push(SkippedLine {
+                    line: row.line,
+                    email: row.email.clone(),
+                    unit_code: row.unit_code.clone(),
+                    answered: found.any(|i| i.state == InvitationState::Used),
+                });
+            }
+        }
+        // Rows and their tokens stay pairs.
+        let mut kept = keep.iter();
+        self.rows.retain(|_| kept.next().copied().unwrap_or(false));
+        let mut kept = keep.iter();
+        self.tokens.retain(|_| kept.next().copied().unwrap_or(false));
+        Ok(skipped)
+    }
+}
+
+/// The campaign's current invitations (active or used) of a file's addresses, loaded in a
+/// few indexed queries for the whole file.
+struct Earlier(HashMap<String, Vec<CurrentInvitation>>);
+
+impl Earlier {
+    fn load(
+        conn: &mut DbConn,
+        campaign_id: CampaignId,
+        rows: &[InviteRow],
+    ) -> Result<Earlier, DbError> {
+        let mut emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+        emails.sort_unstable();
+        emails.dedup();
+        let mut by_email: HashMap<String, Vec<CurrentInvitation>> = HashMap::new();
+        for invitation in invitations::find_current_for_emails(conn, campaign_id, &emails)? {
+            by_email
+                .entry(invitation.email.clone())
+                .or_default()
+                .push(invitation);
+        }
+        Ok(Earlier(by_email))
+    }
+
+    /// Those of the line's person to the line's unit.
+    fn of<'a>(&'a self, row: &'a InviteRow) -> impl Iterator<Item = &'a CurrentInvitation> {
+        self.0
+            .get(row.email.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|invitation| invitation.unit_id == row.unit_id)
     }
 }
 
@@ -214,17 +287,7 @@ fn refuse_or_revoke_earlier(
     rows: &[InviteRow],
     reissue: bool,
 ) -> Result<(), ImportError> {
-    let mut emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    emails.sort_unstable();
-    emails.dedup();
-    let existing = invitations::find_current_for_emails(conn, campaign_id, &emails)?;
-    let mut earlier: HashMap<(&str, UnitId), Vec<&CurrentInvitation>> = HashMap::new();
-    for invitation in &existing {
-        earlier
-            .entry((invitation.email.as_str(), invitation.unit_id))
-            .or_default()
-            .push(invitation);
-    }
+    let earlier = Earlier::load(conn, campaign_id, rows)?;
     let mut issues = InputIssues::new(file);
     let answered = |issues: &mut InputIssues, row: &InviteRow| {
         issues.add(
@@ -239,17 +302,14 @@ fn refuse_or_revoke_earlier(
     // Which line each revoked invitation belongs to, to report one that turns out to be used.
     let mut revoked_for: HashMap<InvitationId, &InviteRow> = HashMap::new();
     for row in rows {
-        let Some(found) = earlier.get(&(row.email.as_str(), row.unit_id)) else {
-            continue;
-        };
-        for invitation in found {
+        for invitation in earlier.of(row) {
             match invitation.state {
                 InvitationState::Used => answered(&mut issues, row),
                 _ if !reissue => issues.add(
                     row.line,
                     Some("email"),
                     format!(
-                        "{} is already invited to unit {}; use --reissue to revoke that link and send a new one",
+                        "{} is already invited to unit {}; use --reissue to revoke that link and send a new one, or --skip-existing to invite only the file's other lines",
                         row.email, row.unit_code
                     ),
                 ),
@@ -273,6 +333,15 @@ fn refuse_or_revoke_earlier(
     Ok(issues.into_result()?)
 }
 
+/// [`issue`] in a transaction of its own, queuing nothing.
+pub fn issue_in_transaction(
+    conn: &mut DbConn,
+    invitations: InvitationFile,
+    reissue: bool,
+) -> Result<Vec<IssuedLink>, ImportError> {
+    write_tx(conn, |conn| issue(conn, invitations, reissue))
+}
+
 /// Reads the file and issues its links in one transaction, queuing nothing.
 pub fn invite(
     conn: &mut DbConn,
@@ -282,5 +351,5 @@ pub fn invite(
     reissue: bool,
 ) -> Result<Vec<IssuedLink>, ImportError> {
     let invitations = read(conn, campaign_id, file, reader)?;
-    write_tx(conn, |conn| issue(conn, invitations, reissue))
+    issue_in_transaction(conn, invitations, reissue)
 }

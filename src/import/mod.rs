@@ -221,8 +221,17 @@ impl<R: std::io::Read> CheckedCsv<R> {
     }
 }
 
+/// Whether a header cell names the column `name`. Spreadsheets and people write headers as
+/// they like (`Email;Unit`, `EMAIL`), and no two of kinerja's column names differ only in
+/// case, so case and surrounding spaces do not count.
+pub(crate) fn header_is(cell: &str, name: &str) -> bool {
+    cell.trim().eq_ignore_ascii_case(name)
+}
+
 /// Opens a CSV file and checks its header: every required column present, none unknown or
-/// repeated. None (with the problems added) when the header is wrong.
+/// repeated (in any case: `Email` is `email`). None (with the problems added) when the header
+/// is wrong. The columns are kept under their own names, so `at` finds them whatever the file
+/// wrote.
 fn open_checked<R: std::io::Read>(
     reader: R,
     required: &[&str],
@@ -231,7 +240,16 @@ fn open_checked<R: std::io::Read>(
 ) -> Option<CheckedCsv<R>> {
     let mut reader = csv_reader(reader);
     let columns: Vec<String> = match reader.headers() {
-        Ok(header) => header.iter().map(|c| c.trim().to_owned()).collect(),
+        Ok(header) => header
+            .iter()
+            .map(|cell| {
+                required
+                    .iter()
+                    .chain(optional)
+                    .find(|name| header_is(cell, name))
+                    .map_or_else(|| cell.trim().to_owned(), |name| (*name).to_owned())
+            })
+            .collect(),
         Err(e) => {
             csv_issue(issues, &e);
             return None;

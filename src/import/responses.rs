@@ -5,7 +5,10 @@
 use crate::db::CampaignId;
 use std::io::Read;
 
-use super::{check_cells, csv_issue, csv_reader, quoted, record_line, InputIssues, UnitDirectory};
+use super::{
+    check_cells, csv_issue, csv_reader, header_is, quoted, record_line, InputIssues,
+    UnitDirectory,
+};
 use crate::db::responses::NewResponse;
 use crate::results::Scorer;
 use crate::template::answers::NOT_ANSWERED;
@@ -100,6 +103,19 @@ pub fn read_responses_csv(
     issues.into_result().map(|()| rows)
 }
 
+/// The item a header cell names: its exact id, else the one item whose id it matches in
+/// another case (`Q1` for `q1`). Ids may differ only in case, and then only the exact one
+/// counts.
+fn item_column(codec: &AnswerCodec, name: &str) -> Option<usize> {
+    codec.index_of(name).or_else(|| {
+        let mut same = (0..codec.item_count()).filter(|&i| header_is(name, codec.item_id(i)));
+        match (same.next(), same.next()) {
+            (Some(index), None) => Some(index),
+            _ => None,
+        }
+    })
+}
+
 /// Maps each column after `unit` to its item index, reporting unknown, repeated and missing
 /// required columns on line 1.
 fn map_columns(
@@ -108,14 +124,14 @@ fn map_columns(
     issues: &mut InputIssues,
 ) -> Option<Vec<usize>> {
     let names: Vec<&str> = header.iter().map(str::trim).collect();
-    if names.first() != Some(&"unit") {
+    if !names.first().is_some_and(|first| header_is(first, "unit")) {
         issues.add(1, names.first().copied(), "the first column must be 'unit'");
         return None;
     }
     let mut columns = Vec::with_capacity(names.len() - 1);
     let mut seen = vec![false; codec.item_count()];
     for name in &names[1..] {
-        match codec.index_of(name) {
+        match item_column(codec, name) {
             Some(index) if seen[index] => issues.add(1, Some(name), "column appears twice"),
             Some(index) => {
                 seen[index] = true;

@@ -14,7 +14,7 @@ use super::{MailError, MessageKind, OutgoingMessage};
 use crate::db::CampaignStatus;
 use crate::db::{CampaignId, InvitationId};
 use crate::domain::Lang;
-use crate::results::columns::{people_table, two_decimals, GroupNames, Value};
+use crate::results::columns::{clip_to_scale, people_table, two_decimals, GroupNames, Value};
 use crate::results::{CampaignResults, UnitResult};
 use crate::stats::{median, round_half_away};
 
@@ -222,6 +222,8 @@ struct RankingMail<'a> {
     blocks: Vec<UnitBlock>,
     /// The campaign's page in the console, when the public address is known.
     console: Option<&'a str>,
+    /// An interval is shown clipped to the scale: the footnote says what the mark means.
+    clipped: bool,
 }
 
 #[derive(Template)]
@@ -255,7 +257,13 @@ pub fn ranking(
 ) -> Result<Content, MailError> {
     let c = &results.campaign;
     let units = crate::results::tree_order(&results.units);
-    let table = people_table(&units, &c.dimensions, lang, GroupNames::Titles);
+    let table = people_table(
+        &units,
+        &c.dimensions,
+        c.score_bounds(),
+        lang,
+        GroupNames::Titles,
+    );
     let top = units.iter().map(|u| u.level).min().unwrap_or(0);
     let blocks = table
         .rows
@@ -314,6 +322,7 @@ pub fn ranking(
         }),
         blocks,
         console,
+        clipped: table.clipped,
     };
     let subject = one_line(RankingSubject { mail }.render()?);
     Ok(Content {
@@ -373,6 +382,8 @@ struct UnitMail<'a> {
     figures: Option<UnitFigures>,
     /// The unit's page in the console, when the public address is known.
     console: Option<&'a str>,
+    /// The CI is shown clipped to the scale: the footnote says what the mark means.
+    clipped: bool,
 }
 
 #[derive(Template)]
@@ -417,9 +428,13 @@ pub fn unit_page(
         .filter_map(|u| u.figures.score)
         .collect();
     let own = &unit.figures;
+    let shown_ci = own
+        .ci95
+        .filter(|_| !own.suppressed)
+        .map(|ci| clip_to_scale(ci, [low, high]));
     let figures = (!own.suppressed).then(|| UnitFigures {
         score: Value::Number(own.score).for_people(lang),
-        ci: Value::Interval(own.ci95).for_people(lang),
+        ci: shown_ci.map_or_else(|| "-".to_owned(), |ci| ci.for_people(lang)),
         rank: Value::Rank(unit.rank).for_people(lang),
         ranked: peers.len(),
         rank_range: Value::Ranks(unit.rank_interval).for_people(lang),
@@ -473,6 +488,7 @@ pub fn unit_page(
             .any(|u| u.parent_code.as_deref() == Some(unit.code.as_str())),
         figures,
         console,
+        clipped: shown_ci.is_some_and(|ci| ci.any_clipped()),
     };
     let subject = one_line(UnitSubject { mail }.render()?);
     Ok(Content {

@@ -40,6 +40,10 @@ pub enum Value<'a> {
     Number(Option<f64>),
     /// A 95% confidence interval; the CSV writes its bounds as two columns.
     Interval(Option<[f64; 2]>),
+    /// The 95% confidence interval of a figure on the campaign's scale (a score, a
+    /// dimension's mean): people read it clipped to the scale ([`ShownInterval`]), the CSV
+    /// and the XLSX exact.
+    ScaleInterval(Option<[f64; 2]>),
     /// A rank interval; the CSV writes its bounds as two columns.
     Ranks(Option<[u32; 2]>),
     /// A difference people read with its sign ("+0.12").
@@ -50,9 +54,21 @@ pub enum Value<'a> {
 
 impl<'a> Value<'a> {
     /// Published precision: two decimals, "-" for a figure that does not exist. Indonesian
-    /// writes the decimal comma (3,85), English the point (3.85).
+    /// writes the decimal comma (3,85), English the point (3.85). An interval on the scale is
+    /// written exact here; [`Value::for_people_on`] clips it.
     pub fn for_people(&self, lang: Lang) -> String {
+        self.for_people_on(lang, None)
+    }
+
+    /// [`Value::for_people`], with a [`Value::ScaleInterval`] clipped to `scale` (the
+    /// campaign's [`super::CampaignInfo::score_bounds`]) and its clipped bounds marked.
+    pub fn for_people_on(&self, lang: Lang, scale: Option<[f64; 2]>) -> String {
         match self {
+            Value::ScaleInterval(Some(ci)) => match scale {
+                Some(scale) => clip_to_scale(*ci, scale).for_people(lang),
+                None => Value::Interval(Some(*ci)).for_people(lang),
+            },
+            Value::ScaleInterval(None) => "-".to_owned(),
             Value::Text(text) => text.to_string(),
             Value::Count(n) => n.map_or_else(|| "-".to_owned(), |n| n.to_string()),
             Value::Rank(rank) => rank.map_or_else(|| "-".to_owned(), |r| r.to_string()),
@@ -116,11 +132,57 @@ impl<'a> Value<'a> {
                 cells.push(integer(ranks.map(|r| u64::from(r[0]))));
                 cells.push(integer(ranks.map(|r| u64::from(r[1]))));
             }
-            Value::Interval(ci) => {
+            Value::Interval(ci) | Value::ScaleInterval(ci) => {
                 cells.push(number(ci.map(|c| c[0])));
                 cells.push(number(ci.map(|c| c[1])));
             }
         }
+    }
+}
+
+/// The mark after a confidence bound that people see clipped to the scale.
+pub const CLIPPED_MARK: &str = "*";
+
+/// The footnote of [`CLIPPED_MARK`]. (Templates pass the language by reference.)
+pub fn clipped_note(lang: impl std::borrow::Borrow<Lang>) -> &'static str {
+    match lang.borrow() {
+        Lang::Id => "* batas SK 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya",
+        Lang::En => "* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval",
+    }
+}
+
+/// A 95% confidence interval as people read it. A mean of answers on a 1-5 scale cannot lie
+/// outside 1-5, but the t interval of a small group that answered 5 often reaches past 5
+/// ("4.12–5.31"): people read that as a possible score of 5.31. So each bound is clipped to
+/// the scale, and a clipped bound is marked ("4.12–5.00*", [`clipped_note`]). The JSON, the
+/// CSV and the XLSX keep the exact interval for programs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShownInterval {
+    pub bounds: [f64; 2],
+    /// Whether the low and the high bound were clipped.
+    pub clipped: [bool; 2],
+}
+
+/// Clips `ci` to `[min, max]`.
+pub fn clip_to_scale([lo, hi]: [f64; 2], [min, max]: [f64; 2]) -> ShownInterval {
+    ShownInterval {
+        bounds: [lo.clamp(min, max), hi.clamp(min, max)],
+        clipped: [lo < min, hi > max],
+    }
+}
+
+impl ShownInterval {
+    pub fn any_clipped(&self) -> bool {
+        self.clipped[0] || self.clipped[1]
+    }
+
+    /// "3.90–5.00*" (English), "3,90–5,00*" (Indonesian).
+    pub fn for_people(&self, lang: Lang) -> String {
+        let bound = |at: usize| {
+            let mark = if self.clipped[at] { CLIPPED_MARK } else { "" };
+            format!("{}{mark}", two_decimals(self.bounds[at], lang))
+        };
+        format!("{}–{}", bound(0), bound(1))
     }
 }
 
@@ -393,7 +455,7 @@ pub const UNIT_COLUMNS: &[UnitColumn] = &[
             en: "95% CI",
         }),
         csv: CsvHeader::Bounds("ci95"),
-        value: |u| Value::Interval(u.figures.ci95),
+        value: |u| Value::ScaleInterval(u.figures.ci95),
         suppressed: WhenSuppressed::Blank,
         align: Align::Right,
         indent: false,
@@ -487,7 +549,7 @@ pub const GROUP_COLUMNS: &[GroupColumn] = &[
     GroupColumn {
         label: None,
         csv: CsvHeader::Bounds("ci95"),
-        value: |d| Value::Interval(d.ci95),
+        value: |d| Value::ScaleInterval(d.ci95),
     },
     GroupColumn {
         label: None,
@@ -523,11 +585,17 @@ pub struct PeopleTable {
     pub rows: Vec<Vec<Option<String>>>,
     /// Per row, why its figures are withheld, if they are.
     pub withheld: Vec<Option<Suppression>>,
+    /// Whether a shown interval was clipped to the scale: the presentation then adds
+    /// [`clipped_note`].
+    pub clipped: bool,
 }
 
+/// `scale`: the bounds of the campaign's figures ([`super::CampaignInfo::score_bounds`]),
+/// which shown intervals are clipped to.
 pub fn people_table(
     units: &[&UnitResult],
     groups: &[GroupInfo],
+    scale: [f64; 2],
     lang: Lang,
     names: GroupNames,
 ) -> PeopleTable {
@@ -560,6 +628,13 @@ pub fn people_table(
         }
     }
     let top = units.iter().map(|u| u.level).min().unwrap_or(0);
+    let mut clipped = false;
+    let mut shown = |value: Value| {
+        if let Value::ScaleInterval(Some(ci)) = value {
+            clipped |= clip_to_scale(ci, scale).any_clipped();
+        }
+        value.for_people_on(lang, Some(scale))
+    };
     let rows = units
         .iter()
         .map(|unit| {
@@ -572,9 +647,9 @@ pub fn people_table(
                         _ if column.indent => Some(format!(
                             "{}{}",
                             "  ".repeat((unit.level - top) as usize),
-                            (column.value)(unit).for_people(lang)
+                            shown((column.value)(unit))
                         )),
-                        _ => Some((column.value)(unit).for_people(lang)),
+                        _ => Some(shown((column.value)(unit))),
                     },
                 )
                 .collect();
@@ -582,7 +657,7 @@ pub fn people_table(
                 for (column, _) in &group_columns {
                     // A suppressed unit has no group figures at all: blank, not "-".
                     row.push(Some(match unit.figures.dimensions.get(g) {
-                        Some(d) if !unit.figures.suppressed => (column.value)(d).for_people(lang),
+                        Some(d) if !unit.figures.suppressed => shown((column.value)(d)),
                         _ => String::new(),
                     }));
                 }
@@ -597,6 +672,7 @@ pub fn people_table(
         group_start,
         rows,
         withheld: units.iter().map(|u| u.figures.suppressed_by).collect(),
+        clipped,
     }
 }
 
@@ -699,6 +775,39 @@ mod tests {
         Value::Number(Some(-0.25)).into_cells(&mut cells);
         let csv: Vec<_> = cells.iter().map(|c| c.for_csv()).collect();
         assert_eq!(csv, ["3.6", "4.104", "", "0.30000000000000004", "-0.25"]);
+    }
+
+    #[test]
+    fn people_read_an_interval_clipped_to_the_scale_with_a_mark_and_exports_read_it_exact() {
+        let scale = Some([1.0, 5.0]);
+        let past_the_top = Value::ScaleInterval(Some([3.904, 5.3125]));
+        assert_eq!(past_the_top.for_people_on(Lang::En, scale), "3.90–5.00*");
+        assert_eq!(past_the_top.for_people_on(Lang::Id, scale), "3,90–5,00*");
+        assert_eq!(
+            Value::ScaleInterval(Some([0.62, 1.9])).for_people_on(Lang::En, scale),
+            "1.00*–1.90"
+        );
+        assert_eq!(
+            Value::ScaleInterval(Some([0.5, 5.5])).for_people_on(Lang::En, scale),
+            "1.00*–5.00*"
+        );
+        // Inside the scale, or on its end exactly: nothing to clip, no mark.
+        assert_eq!(
+            Value::ScaleInterval(Some([3.6, 5.0])).for_people_on(Lang::En, scale),
+            "3.60–5.00"
+        );
+        assert_eq!(Value::ScaleInterval(None).for_people_on(Lang::En, scale), "-");
+        // A difference is not on the scale: never clipped.
+        assert_eq!(
+            Value::Interval(Some([-0.5, 5.5])).for_people_on(Lang::En, scale),
+            "-0.50–5.50"
+        );
+        let mut cells = Vec::new();
+        past_the_top.into_cells(&mut cells);
+        let csv: Vec<_> = cells.iter().map(|c| c.for_csv()).collect();
+        assert_eq!(csv, ["3.904", "5.3125"]);
+        assert!(clip_to_scale([3.9, 5.3], [1.0, 5.0]).any_clipped());
+        assert!(!clip_to_scale([3.9, 4.3], [1.0, 5.0]).any_clipped());
     }
 
     #[test]

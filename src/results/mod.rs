@@ -78,6 +78,17 @@ pub struct CampaignInfo {
     pub compared_with: Option<CampaignId>,
 }
 
+impl CampaignInfo {
+    /// The bounds every score and dimension mean lies within: the survey's scale, or a
+    /// checklist's 0-100.
+    pub fn score_bounds(&self) -> [f64; 2] {
+        match self.scale {
+            Some([lo, hi]) => [f64::from(lo), f64::from(hi)],
+            None => [0.0, 100.0],
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignResults {
     pub campaign: CampaignInfo,

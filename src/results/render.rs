@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::columns::{
-    csv_records, people_table, spreadsheet_text, two_decimals, Align, GroupNames,
+    clipped_note, csv_records, people_table, spreadsheet_text, two_decimals, Align, GroupNames,
 };
 use super::trend::Trend;
 use super::{CampaignResults, UnitResult};
@@ -77,8 +77,13 @@ fn table(results: &CampaignResults) -> String {
     };
     let _ = writeln!(
         out,
-        "Campaign {} — {} ({}), template {} v{}, {}; {} responses{threshold}",
-        c.id, c.title, c.period, c.template.id, c.template.version, c.status, c.responses,
+        "Campaign {} — {}, template {} v{}, {}; {}{threshold}",
+        c.id,
+        crate::campaign::title_with_period(&c.title, &c.period),
+        c.template.id,
+        c.template.version,
+        c.status,
+        crate::domain::count(c.responses, "response", "responses"),
     );
     if let Some(earlier) = c.compared_with {
         let _ = writeln!(
@@ -87,7 +92,13 @@ fn table(results: &CampaignResults) -> String {
         );
     }
     let units = tree_order(&results.units);
-    let table = people_table(&units, &c.dimensions, Lang::En, GroupNames::Ids);
+    let table = people_table(
+        &units,
+        &c.dimensions,
+        c.score_bounds(),
+        Lang::En,
+        GroupNames::Ids,
+    );
     let rows: Vec<Vec<String>> = table
         .rows
         .into_iter()
@@ -144,6 +155,9 @@ fn table(results: &CampaignResults) -> String {
             out,
             "suppressed*: enough responses, withheld so that no smaller group can be recovered by subtracting published figures."
         );
+    }
+    if table.clipped {
+        let _ = writeln!(out, "{}.", clipped_note(Lang::En));
     }
     let owns: Vec<&UnitResult> = units.iter().copied().filter(|u| u.own.is_some()).collect();
     if !owns.is_empty() {

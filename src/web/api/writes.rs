@@ -700,7 +700,7 @@ fn unit_cells(body: &[u8]) -> Vec<(u64, String)> {
     let Some(at) = reader
         .headers()
         .ok()
-        .and_then(|h| h.iter().position(|c| c.trim() == "unit"))
+        .and_then(|h| h.iter().position(|c| crate::import::header_is(c, "unit")))
     else {
         return Vec::new();
     };

@@ -5,7 +5,7 @@
 //! shows the outcome. A form carries the session's anti-forgery token; a viewer is answered
 //! 403 on every post.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -690,7 +690,7 @@ pub async fn upload_units(
 /// Failed or retried messages with one error, and how many.
 pub struct ErrorRow {
     pub error: String,
-    pub count: usize,
+    pub count: i64,
 }
 
 #[derive(askama::Template)]
@@ -713,13 +713,7 @@ pub async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                 return Err(Refusal::Forbidden);
             }
             let counts = db::outbox::counts(conn, None)?;
-            let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-            for trouble in db::outbox::troubles(conn, None)? {
-                *errors
-                    .entry(trouble.last_error.unwrap_or_default())
-                    .or_default() += 1;
-            }
-            Ok((counts, errors))
+            Ok((counts, db::outbox::errors(conn, None)?))
         },
         |f, (counts, errors)| {
             let of = |status: db::OutboxStatus| {
@@ -729,11 +723,14 @@ pub async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                     .map(|c| c.messages)
                     .sum()
             };
-            let mut errors: Vec<ErrorRow> = errors
+            // Most frequent first, as the database grouped them.
+            let errors: Vec<ErrorRow> = errors
                 .into_iter()
-                .map(|(error, count)| ErrorRow { error, count })
+                .map(|group| ErrorRow {
+                    count: group.messages(),
+                    error: group.error,
+                })
                 .collect();
-            errors.sort_by(|a, b| b.count.cmp(&a.count).then(a.error.cmp(&b.error)));
             let page = OutboxPage {
                 f,
                 queued: of(db::OutboxStatus::Queued),

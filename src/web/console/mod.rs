@@ -640,11 +640,18 @@ fn campaign_page(
     rows.sort_by_key(|r| order.get(r.code.as_str()).copied());
     let (lo, hi) = views::scale_of(results);
     let campaign = &results.campaign;
+    let name = crate::campaign::title_with_period(&campaign.title, &campaign.period);
     Ok(pages::campaign(&pages::CampaignPage {
         f,
         id: id.0,
         title: campaign.title.clone(),
-        period: campaign.period.clone(),
+        period: if name == campaign.title {
+            String::new()
+        } else {
+            campaign.period.clone()
+        },
+        name,
+        clipped: rows.iter().any(|r| r.ci_clipped),
         template: format!("{} v{}", campaign.template.id, campaign.template.version),
         status: campaign.status,
         responses: campaign.responses,
@@ -746,7 +753,12 @@ async fn unit(
     .await
 }
 
-fn facts_of(t: &ConsoleTexts, figures: &crate::results::Figures) -> Vec<Fact> {
+/// The figures' facts, and whether their CI is shown clipped to the scale.
+fn facts_of(
+    t: &ConsoleTexts,
+    results: &CampaignResults,
+    figures: &crate::results::Figures,
+) -> (Vec<Fact>, bool) {
     let mut facts = vec![Fact {
         label: "n",
         value: figures.n.to_string(),
@@ -757,13 +769,14 @@ fn facts_of(t: &ConsoleTexts, figures: &crate::results::Figures) -> Vec<Fact> {
             value: two(score),
         });
     }
-    if let Some([a, b]) = figures.ci95 {
+    let shown = figures.ci95.map(|ci| views::shown_ci(results, ci));
+    if let Some(ci) = shown {
         facts.push(Fact {
             label: t.ci95,
-            value: format!("{}–{}", two(a), two(b)),
+            value: ci.for_people(Lang::En),
         });
     }
-    facts
+    (facts, shown.is_some_and(|ci| ci.any_clipped()))
 }
 
 fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData) -> String {
@@ -778,7 +791,9 @@ fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData)
     };
     let ranked = views::ranked_per_level(results);
     let row = views::rank_row(t, results, unit, &ranked, 0);
-    let mut facts = facts_of(t, &unit.figures);
+    let (mut facts, clipped) = facts_of(t, results, &unit.figures);
+    // The unit's own facts are shown only when it is not withheld.
+    let mut clipped = clipped && row.withheld.is_none();
     if !row.rank.is_empty() {
         facts.push(Fact {
             label: t.rank,
@@ -803,12 +818,14 @@ fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData)
             value: format!("{} ({})", row.change, row.change_title),
         });
     }
-    let own = unit
-        .own
-        .as_ref()
-        .filter(|own| !own.suppressed)
-        .map(|own| facts_of(t, own))
-        .unwrap_or_default();
+    let own = match unit.own.as_ref().filter(|own| !own.suppressed) {
+        Some(own) => {
+            let (own, own_clipped) = facts_of(t, results, own);
+            clipped |= own_clipped;
+            own
+        }
+        None => Vec::new(),
+    };
     let (trend, line) = views::trend_points(&data.trend, views::scale_of(results));
     let items = results.campaign.scale.and_then(|[min, max]| {
         let k = u64::try_from(results.campaign.min_responses).unwrap_or(1);
@@ -824,12 +841,16 @@ fn unit_page(f: &Frame, lang: Lang, id: CampaignId, code: &str, data: &UnitData)
     pages::unit(&pages::UnitPage {
         f,
         campaign_id: id.0,
-        campaign_title: format!("{} ({})", results.campaign.title, results.campaign.period),
+        campaign_title: crate::campaign::title_with_period(
+            &results.campaign.title,
+            &results.campaign.period,
+        ),
         code: unit.code.clone(),
         name: unit.name.clone(),
         level: unit.level,
         withheld: row.withheld,
         facts,
+        clipped,
         own,
         profile: views::profile(results, unit, lang),
         survey: results.campaign.scale.is_some(),

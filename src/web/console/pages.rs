@@ -61,7 +61,12 @@ pub struct CampaignPage<'a> {
     pub f: &'a Frame,
     pub id: i64,
     pub title: String,
+    /// Empty when the title already holds it.
     pub period: String,
+    /// The title with the period, as the browser's tab shows it.
+    pub name: String,
+    /// A shown CI was clipped to the scale: the page explains the mark.
+    pub clipped: bool,
     pub template: String,
     pub status: &'static str,
     pub responses: u64,
@@ -99,6 +104,8 @@ pub struct UnitPage<'a> {
     pub level: u32,
     pub withheld: Option<&'static str>,
     pub facts: Vec<Fact>,
+    /// A shown CI was clipped to the scale: the page explains the mark.
+    pub clipped: bool,
     pub row: RankRow,
     pub own: Vec<Fact>,
     pub profile: Vec<ProfileRow>,

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::texts::ConsoleTexts;
+use crate::results::columns::{clip_to_scale, ShownInterval};
 use crate::results::{CampaignResults, Suppression, UnitResult};
 use crate::template::Lang;
 
@@ -127,7 +128,10 @@ pub struct RankRow {
     /// The reason no figure is shown, if none is.
     pub withheld: Option<&'static str>,
     pub score: String,
+    /// Clipped to the scale, a clipped bound marked.
     pub ci: String,
+    /// Whether `ci` was clipped: the page then explains the mark.
+    pub ci_clipped: bool,
     pub ci_bar: Option<Interval>,
     pub rank: String,
     pub rank_bar: Option<Interval>,
@@ -161,10 +165,14 @@ const HEAT: [&str; 10] = ["h0", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", 
 
 /// The scale scores are on: a survey's bounds, a checklist's 0-100.
 pub fn scale_of(results: &CampaignResults) -> (f64, f64) {
-    match results.campaign.scale {
-        Some([lo, hi]) => (f64::from(lo), f64::from(hi)),
-        None => (0.0, 100.0),
-    }
+    let [lo, hi] = results.campaign.score_bounds();
+    (lo, hi)
+}
+
+/// A 95% CI as the pages print it: clipped to the scale, a clipped bound marked (as the
+/// command line's table and the emails print it; the downloads keep it exact).
+pub fn shown_ci(results: &CampaignResults, ci: [f64; 2]) -> ShownInterval {
+    clip_to_scale(ci, results.campaign.score_bounds())
 }
 
 /// Ranked units per level over the whole campaign: the length of the rank axis.
@@ -191,16 +199,17 @@ pub fn rank_row(
         .suppressed
         .then(|| withheld_reason(t, figures.suppressed_by));
     let score = figures.score.map(two).unwrap_or_default();
-    let ci = figures
-        .ci95
-        .map(|[a, b]| format!("{}–{}", two(a), two(b)))
+    let shown = figures.ci95.map(|ci| shown_ci(results, ci));
+    // The pages write the decimal point in both languages.
+    let ci = shown
+        .map(|ci| ci.for_people(Lang::En))
         .unwrap_or_default();
-    let ci_bar = match (figures.score, figures.ci95) {
-        (Some(s), Some([a, b])) if !figures.suppressed => Some(Interval {
-            lo: round1(x_of(a, lo, hi)),
-            hi: round1(x_of(b, lo, hi)),
+    let ci_bar = match (figures.score, shown) {
+        (Some(s), Some(shown)) if !figures.suppressed => Some(Interval {
+            lo: round1(x_of(shown.bounds[0], lo, hi)),
+            hi: round1(x_of(shown.bounds[1], lo, hi)),
             x: round1(x_of(s, lo, hi)),
-            title: format!("{} {} ({} {}–{})", t.score, two(s), t.ci95, two(a), two(b)),
+            title: format!("{} {} ({} {ci})", t.score, two(s), t.ci95),
         }),
         _ => None,
     };
@@ -285,6 +294,7 @@ pub fn rank_row(
         withheld,
         score,
         ci,
+        ci_clipped: shown.is_some_and(|ci| ci.any_clipped()),
         ci_bar,
         rank,
         rank_bar,
