@@ -328,9 +328,10 @@ mod tests {
 
     #[test]
     fn every_command_flag_and_argument_has_help() {
+        super::Cli::command().debug_assert();
         let mut command = super::Cli::command();
+        // Propagates global arguments and adds clap's own, as parsing does.
         command.build();
-        command.debug_assert();
         let mut missing = Vec::new();
         without_help(&command, "", &mut missing);
         assert!(
@@ -342,7 +343,7 @@ mod tests {
 
     #[test]
     fn the_walker_finds_an_argument_without_help() {
-        let command = clap::Command::new("kinerja").subcommand(
+        let command = clap::Command::new("kinerja").about("Test.").subcommand(
             clap::Command::new("campaign")
                 .about("Campaigns.")
                 .arg(clap::Arg::new("period").long("period"))
