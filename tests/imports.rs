@@ -601,3 +601,109 @@ fn templates_are_bounded_in_size_and_items_and_refuse_nul() {
     );
     assert_eq!(db.count("templates"), 0);
 }
+
+/// Issue 12: headers are read whatever their case (`Email;Unit`, `EMAIL`), in every CSV an
+/// organizer gives: units, invitations and responses (item ids too, when only one matches).
+#[test]
+fn csv_headers_are_read_in_any_case() {
+    let db = TestDb::new();
+    let units = db.write(
+        "units.csv",
+        "Code;NAME;Parent_Code;HEAD_EMAIL\nROOT;Organisation;;\nA;Unit A;ROOT;Kepala.A@Example.org\nB;Unit B;ROOT;\n",
+    );
+    assert_eq!(
+        db.ok(&["units", "import", &units.display().to_string()]),
+        format!(
+            "{}: 3 units created, 0 updated, 0 unchanged\n",
+            units.display()
+        )
+    );
+    assert_eq!(
+        db.ok(&["units", "list"]),
+        "ROOT  Organisation\n  A  Unit A  (head: kepala.a@example.org)\n  B  Unit B\n"
+    );
+    db.ok(&["template", "import", CLIMATE]);
+    let id = last_line(&db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2026",
+        "--title",
+        "Iklim 2026",
+        "--min-responses",
+        "1",
+    ]));
+    let people = db.write(
+        "people.csv",
+        "EMAIL,Unit,Name,LANG\nani@example.go.id,A,Ani,en\n",
+    );
+    let out = db.ok(&[
+        "invite",
+        "--campaign",
+        &id,
+        "--no-email",
+        "--public-url",
+        common::PUBLIC_URL,
+        &people.display().to_string(),
+    ]);
+    assert!(
+        out.starts_with("ani@example.go.id\tA\thttps://survei.example.go.id/r/"),
+        "{out}"
+    );
+    let mut conn = db.conn();
+    {
+        use diesel::prelude::*;
+        use kinerja::db::schema::invitations;
+        let stored: (String, Option<String>, String) = invitations::table
+            .select((invitations::email, invitations::name, invitations::lang))
+            .first(&mut conn)
+            .expect("the invitation");
+        assert_eq!(
+            stored,
+            ("ani@example.go.id".into(), Some("Ani".into()), "en".into())
+        );
+    }
+    let answers = db.write(
+        "answers.csv",
+        "UNIT,Clarity-Goals,CLARITY-ROLE,clarity-confused,Support-Manager\nA,5,4,2,5\nB,2,3,4,1\n",
+    );
+    let out = db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        &id,
+        &answers.display().to_string(),
+    ]);
+    assert_eq!(
+        out,
+        format!("{}: 2 responses stored in campaign {id}\n", answers.display())
+    );
+    let json = results_json(&db, &id);
+    // clarity: goals 5, role 4, confused 2 reversed to 4.
+    let clarity = common::unit(&json, "A")["dimensions"][0]["mean"]
+        .as_f64()
+        .expect("A's clarity");
+    assert!((clarity - 13.0 / 3.0).abs() < 1e-12, "{clarity}");
+
+    // One column in two cases is one column twice.
+    let twice = db.write("twice.csv", "email,unit,EMAIL\nx@example.org,A,y@example.org\n");
+    let err = db.fails(&[
+        "invite",
+        "--campaign",
+        &id,
+        "--no-email",
+        "--public-url",
+        common::PUBLIC_URL,
+        &twice.display().to_string(),
+    ]);
+    assert_eq!(
+        err,
+        format!(
+            "error: {0}: line 1, column 'email': column appears twice\n{0}: 1 problem found; nothing was stored\n",
+            twice.display()
+        )
+    );
+    assert_eq!(db.count("invitations"), 1);
+}

@@ -338,3 +338,110 @@ fn addresses_the_sender_would_refuse_are_refused_at_import() {
     assert!(err.contains("a quoted local part is not accepted"), "{err}");
     assert_eq!(db.count("outbox"), 0);
 }
+
+/// Issue 12: a file that has grown since the last run invites its new lines with
+/// `--skip-existing` and lists the lines left out; without the flag it is refused whole, and
+/// the error names the flag.
+#[test]
+fn skip_existing_invites_the_new_lines_and_lists_the_skipped_ones() {
+    let db = TestDb::new();
+    let campaign = survey(&db);
+    let file = db.write(
+        "people.csv",
+        "email,unit\na@example.org,A\nb@example.org,B\n",
+    );
+    let path = file.display().to_string();
+    let invite = |extra: &[&str]| {
+        let mut args = vec!["invite", "--campaign", &campaign, "--public-url", PUBLIC_URL];
+        args.extend_from_slice(extra);
+        args.push(&path);
+        db.kinerja(&args)
+    };
+    let first = invite(&[]);
+    assert!(first.status.success());
+    let first = printed(&String::from_utf8_lossy(&first.stdout));
+    let mut conn = db.conn();
+    let b = token_owner(&mut conn, &first[1].2).expect("b's link");
+    diesel::update(invitations::table.find(b))
+        .set(invitations::state.eq("used"))
+        .execute(&mut conn)
+        .expect("b answered");
+    let before = stored(&db);
+    assert_eq!((before.len(), db.count("outbox")), (2, 2));
+
+    // The grown file, saved by a spreadsheet: semicolons, headers in another case, an address
+    // in capitals.
+    std::fs::write(
+        &file,
+        "Email;Unit\na@example.org;A\nB@Example.org;B\nc@example.org;A\na@example.org;B\n",
+    )
+    .expect("grow the file");
+    let refused = invite(&["--no-email"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        format!(
+            "error: {path}: line 2, column 'email': a@example.org is already invited to unit A; \
+             use --reissue to revoke that link and send a new one, or --skip-existing to invite \
+             only the file's other lines\n\
+             {path}: line 3, column 'email': b@example.org has already answered for unit B; a new \
+             link would allow a second answer\n\
+             {path}: 2 problems found; nothing was stored\n"
+        )
+    );
+    assert_eq!(stored(&db), before, "a refused file stores nothing");
+
+    let out = invite(&["--skip-existing"]);
+    assert!(out.status.success());
+    let links = printed(&String::from_utf8_lossy(&out.stdout));
+    let shown: Vec<(&str, &str)> = links
+        .iter()
+        .map(|(e, u, _)| (e.as_str(), u.as_str()))
+        .collect();
+    assert_eq!(shown, [("c@example.org", "A"), ("a@example.org", "B")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{path}: line 2: skipped, a@example.org already has a link to unit A\n\
+             {path}: line 3: skipped, b@example.org has already answered for unit B\n\
+             {path}: 2 links issued for campaign {campaign}, 2 lines skipped (already \
+             invited); invitation emails queued (`kinerja mail send` or a running `kinerja \
+             serve` delivers them)\n"
+        )
+    );
+    let after = stored(&db);
+    assert_eq!(after.len(), 4);
+    assert_eq!(db.count("outbox"), 4, "one email per new link");
+    for (id, row) in &before {
+        assert_eq!(&after[id], row, "earlier invitations are untouched");
+    }
+    for (email, unit, link) in &links {
+        let id = token_owner(&mut conn, link).expect("stored");
+        assert_eq!(after[&id], (email.clone(), unit.clone(), "active".to_owned()));
+    }
+
+    // Run again: every line is skipped, nothing is stored.
+    let again = invite(&["--skip-existing", "--no-email"]);
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(err.lines().count(), 5, "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some(
+            format!("{path}: 0 links issued for campaign {campaign}, 4 lines skipped (already invited)")
+                .as_str()
+        )
+    );
+    assert_eq!(stored(&db), after);
+
+    // Skipping and reissuing contradict each other.
+    let both = invite(&["--skip-existing", "--reissue"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&both.stderr).contains("cannot be used with"),
+        "{}",
+        String::from_utf8_lossy(&both.stderr)
+    );
+    assert_eq!(stored(&db), after);
+}

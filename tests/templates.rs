@@ -49,7 +49,7 @@ fn import_stores_valid_files_only_and_versions_in_use_are_immutable() {
     let bad = format!("{BAD}survey-errors.toml");
     let err = db.fails(&["template", "import", SFO, &bad]);
     assert!(
-        err.contains("1 of 2 template files were not imported"),
+        err.contains("1 of 2 template files was not imported"),
         "{err}"
     );
     assert_eq!(db.count("templates"), 1, "only the valid file is stored");
