@@ -460,6 +460,22 @@ fn mail_status_groups_failures_by_error() {
             next.format("%Y-%m-%d %H:%M")
         )
     );
+    // --messages lists them one by one, to correct the refused addresses.
+    let listed = db.ok(&["mail", "status", "--messages"]);
+    let messages: Vec<&str> = listed
+        .lines()
+        .skip_while(|l| *l != "undelivered messages:")
+        .skip(1)
+        .collect();
+    assert_eq!(messages.len(), 5, "{listed}");
+    let x3 = messages
+        .iter()
+        .find(|l| l.starts_with("  #4 x3@example.org '"))
+        .expect("x3's message");
+    assert!(
+        x3.ends_with("' after 1 attempt, failed: permanent error (550): 5.1.1 no such user here"),
+        "{x3}"
+    );
     assert_eq!(
         db.ok(&["mail", "status", "--campaign", "999"]),
         "queued 0, sent 0, failed 0\n"
@@ -500,6 +516,41 @@ fn intervals_are_clipped_to_the_scale_for_people_and_exact_in_json() {
     assert!(hi > 5.0, "the exact interval reaches past the scale: {hi}");
     let csv = db.ok(&["results", "--campaign", &campaign, "--format", "csv"]);
     assert!(csv.contains(&format!(",{lo},{hi},")), "{csv}");
+
+    // The unit head's email and the organizers' ranking print it as the table does.
+    let heads = db.write(
+        "heads.csv",
+        "code,name,parent_code,head_email\nA,Unit A,ROOT,kepala.a@example.go.id\n",
+    );
+    db.ok(&["units", "import", &heads.display().to_string()]);
+    db.ok(&[
+        "summary",
+        "send",
+        "--campaign",
+        &campaign,
+        "--unit-heads",
+        "--to",
+        "org@example.go.id",
+        "--lang",
+        "en",
+    ]);
+    let body_to = |recipient: &str| -> String {
+        use diesel::prelude::*;
+        use kinerja::db::schema::outbox;
+        outbox::table
+            .filter(outbox::recipient.eq(recipient))
+            .select(outbox::body_text)
+            .first::<Option<String>>(&mut db.conn())
+            .expect("the summary")
+            .expect("its text")
+    };
+    let note = "* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval.";
+    let head = body_to("kepala.a@example.go.id");
+    assert!(head.contains("Score 4.74 (95% CI 3.85–5.00*), n = 3."), "{head}");
+    assert!(head.contains(note), "{head}");
+    let ranking = body_to("org@example.go.id");
+    assert!(ranking.contains("3.85–5.00*"), "{ranking}");
+    assert!(ranking.contains(note), "{ranking}");
 
     assert_eq!(
         db.ok(&["results", "--campaign", &campaign]),

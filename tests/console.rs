@@ -919,3 +919,75 @@ async fn a_unit_page_shows_each_items_answers_over_its_subtree() {
         "{section}"
     );
 }
+
+/// Issue 12: the pages print a CI clipped to the scale with a mark and say what it means; the
+/// download keeps it exact. A title that holds the period is not followed by it again.
+#[tokio::test]
+async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
+    let db = TestDb::new();
+    let units = db.write("units.csv", common::UNITS);
+    db.ok(&["units", "import", &units.display().to_string()]);
+    db.ok(&["template", "import", common::CLIMATE]);
+    db.ok(&[
+        "campaign",
+        "create",
+        "--template",
+        "team-climate",
+        "--period",
+        "2026",
+        "--title",
+        "Iklim 2026",
+        "--min-responses",
+        "2",
+    ]);
+    let answers = db.write(
+        "answers.csv",
+        "unit,clarity-goals,clarity-role,clarity-confused,support-manager\n\
+         A,5,5,1,5\nA,5,5,1,4\nA,4,5,1,5\nB,3,3,3,3\nB,2,4,3,3\nB,3,3,2,4\nB,4,3,3,2\n",
+    );
+    db.ok(&[
+        "responses",
+        "import",
+        "--campaign",
+        "1",
+        &answers.display().to_string(),
+    ]);
+    add(&db, "admin@example.go.id", &["--role", "admin"]);
+    let server = Server::start(&db, &[]);
+    let client = signed_in(&server, "admin@example.go.id").await;
+    let note = "* batas SK 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya.";
+
+    let (status, page) = get(&server, &client, "/console/campaigns/1?level=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<title>Iklim 2026"), "{page}");
+    assert!(page.contains("<h1>Iklim 2026</h1>"), "{page}");
+    let a = row_of(&page, "A");
+    assert!(a.contains("<span class=\"small\">3.85–5.00*</span>"), "{a}");
+    assert!(a.contains("<title>Skor 4.74 (IK 95% 3.85–5.00*)</title>"), "{a}");
+    assert!(row_of(&page, "B").contains("<span class=\"small\">2.18–3.93</span>"));
+    assert!(page.contains(&format!("<p class=\"meta\">{note}</p>")), "{page}");
+
+    let (_, page) = get(&server, &client, "/console/campaigns/1/units/A?lang=en").await;
+    assert!(page.contains("<dd>3.85–5.00*</dd>"), "{page}");
+    assert!(page.contains(
+        "<p class=\"meta\">* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval.</p>"
+    ));
+    assert!(page.contains(">Iklim 2026</a>"), "the crumb: {page}");
+    // B's interval lies inside the scale: no mark, no note.
+    let (_, page) = get(&server, &client, "/console/campaigns/1/units/B").await;
+    assert!(page.contains("<dd>2.18–3.93</dd>") && !page.contains(note), "{page}");
+
+    let json = results_json(&db, 1);
+    let high = unit(&json, "A")["ci95"][1].as_f64().expect("high");
+    assert!(high > 5.0, "{high}");
+    let body = client
+        .get(server.url("/console/campaigns/1/results.json"))
+        .send()
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("body");
+    let downloaded: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(unit(&downloaded, "A")["ci95"][1], high);
+}

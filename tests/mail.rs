@@ -186,7 +186,13 @@ fn a_server_that_is_down_leaves_messages_queued_until_it_is_back() {
         out.starts_with("0 sent, 0 failed, 2 to retry later"),
         "{out}"
     );
-    let status = db.ok(&["mail", "status", "--campaign", &campaign.to_string()]);
+    let status = db.ok(&[
+        "mail",
+        "status",
+        "--campaign",
+        &campaign.to_string(),
+        "--messages",
+    ]);
     assert!(status.starts_with("queued 2, sent 0, failed 0"), "{status}");
     assert!(
         status.contains("a@example.org 'Undangan: Test' after 1 attempt, retry at"),

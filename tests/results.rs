@@ -207,7 +207,8 @@ fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
             "(B)",
             "3",
             "4.15",
-            "2.46–5.83",
+            // The exact interval is 2.46-5.83 (JSON): people see it clipped to the 1-5 scale.
+            "2.46–5.00*",
             "-",
             "-",
             "4.11",
@@ -224,7 +225,7 @@ fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
             "(A)",
             "4",
             "3.94",
-            "2.20–5.69",
+            "2.20–5.00*",
             "-",
             "-",
             "3.83",
@@ -234,6 +235,10 @@ fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
     assert!(
         lines[3].contains("  Unit B (B)"),
         "units below ROOT are indented"
+    );
+    assert!(
+        lines.contains(&"* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval."),
+        "the mark is explained: {lines:?}"
     );
 }
 

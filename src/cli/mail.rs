@@ -70,6 +70,10 @@ pub struct StatusArgs {
     /// Only the messages of this campaign (see `kinerja campaign list`); default: all.
     #[arg(long, value_name = "ID")]
     campaign: Option<CampaignId>,
+    /// Also list every undelivered message: id, recipient, subject, attempts, when it is
+    /// retried (or that it failed) and its error; e.g. to correct the refused addresses.
+    #[arg(long)]
+    messages: bool,
 }
 
 /// The counts by status, then the errors of undelivered messages, one line per error with how
@@ -101,6 +105,28 @@ pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> any
             what.push(waiting);
         }
         writeln!(console.out, "  {}: {}", what.join(", "), group.error)?;
+    }
+    if args.messages {
+        writeln!(console.out, "undelivered messages:")?;
+        for trouble in db::outbox::troubles(conn, campaign)? {
+            let when = if trouble.status == OutboxStatus::Failed {
+                "failed".to_owned()
+            } else {
+                format!(
+                    "retry at {} UTC",
+                    trouble.next_attempt_at.format("%Y-%m-%d %H:%M")
+                )
+            };
+            writeln!(
+                console.out,
+                "  #{} {} '{}' after {}, {when}: {}",
+                trouble.id,
+                trouble.recipient,
+                trouble.subject,
+                count(trouble.attempts, "attempt", "attempts"),
+                trouble.last_error.unwrap_or_default()
+            )?;
+        }
     }
     Ok(())
 }

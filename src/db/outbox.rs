@@ -352,6 +352,40 @@ pub fn errors(
     Ok(groups)
 }
 
+/// A message that could not be delivered, or is still waiting after a failed attempt.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Trouble {
+    pub id: MessageId,
+    pub status: OutboxStatus,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// Every undelivered message with its error (said once, as in [`errors`]), by id.
+pub fn troubles(
+    conn: &mut DbConn,
+    campaign_id: Option<CampaignId>,
+) -> Result<Vec<Trouble>, DbError> {
+    let mut query = outbox::table
+        .filter(outbox::last_error.is_not_null())
+        .filter(outbox::status.ne(OutboxStatus::Sent))
+        .order(outbox::id)
+        .select(Trouble::as_select())
+        .into_boxed();
+    if let Some(campaign) = campaign_id {
+        query = query.filter(outbox::campaign_id.eq(campaign));
+    }
+    let mut troubles: Vec<Trouble> = query.load(conn)?;
+    for trouble in &mut troubles {
+        trouble.last_error = trouble.last_error.as_deref().map(without_repeats);
+    }
+    Ok(troubles)
+}
+
 /// An error text with each ": "-separated part kept once, the first time it comes.
 fn without_repeats(error: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
