@@ -546,7 +546,10 @@ fn intervals_are_clipped_to_the_scale_for_people_and_exact_in_json() {
     };
     let note = "* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval.";
     let head = body_to("kepala.a@example.go.id");
-    assert!(head.contains("Score 4.74 (95% CI 3.85–5.00*), n = 3."), "{head}");
+    assert!(
+        head.contains("Score 4.74 (95% CI 3.85–5.00*), n = 3."),
+        "{head}"
+    );
     assert!(head.contains(note), "{head}");
     let ranking = body_to("org@example.go.id");
     assert!(ranking.contains("3.85–5.00*"), "{ranking}");

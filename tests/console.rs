@@ -963,9 +963,15 @@ async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
     assert!(page.contains("<h1>Iklim 2026</h1>"), "{page}");
     let a = row_of(&page, "A");
     assert!(a.contains("<span class=\"small\">3.85–5.00*</span>"), "{a}");
-    assert!(a.contains("<title>Skor 4.74 (IK 95% 3.85–5.00*)</title>"), "{a}");
+    assert!(
+        a.contains("<title>Skor 4.74 (IK 95% 3.85–5.00*)</title>"),
+        "{a}"
+    );
     assert!(row_of(&page, "B").contains("<span class=\"small\">2.18–3.93</span>"));
-    assert!(page.contains(&format!("<p class=\"meta\">{note}</p>")), "{page}");
+    assert!(
+        page.contains(&format!("<p class=\"meta\">{note}</p>")),
+        "{page}"
+    );
 
     let (_, page) = get(&server, &client, "/console/campaigns/1/units/A?lang=en").await;
     assert!(page.contains("<dd>3.85–5.00*</dd>"), "{page}");
@@ -975,7 +981,10 @@ async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
     assert!(page.contains(">Iklim 2026</a>"), "the crumb: {page}");
     // B's interval lies inside the scale: no mark, no note.
     let (_, page) = get(&server, &client, "/console/campaigns/1/units/B").await;
-    assert!(page.contains("<dd>2.18–3.93</dd>") && !page.contains(note), "{page}");
+    assert!(
+        page.contains("<dd>2.18–3.93</dd>") && !page.contains(note),
+        "{page}"
+    );
 
     let json = results_json(&db, 1);
     let high = unit(&json, "A")["ci95"][1].as_f64().expect("high");

@@ -678,7 +678,10 @@ fn csv_headers_are_read_in_any_case() {
     ]);
     assert_eq!(
         out,
-        format!("{}: 2 responses stored in campaign {id}\n", answers.display())
+        format!(
+            "{}: 2 responses stored in campaign {id}\n",
+            answers.display()
+        )
     );
     let json = results_json(&db, &id);
     // clarity: goals 5, role 4, confused 2 reversed to 4.
@@ -688,7 +691,10 @@ fn csv_headers_are_read_in_any_case() {
     assert!((clarity - 13.0 / 3.0).abs() < 1e-12, "{clarity}");
 
     // One column in two cases is one column twice.
-    let twice = db.write("twice.csv", "email,unit,EMAIL\nx@example.org,A,y@example.org\n");
+    let twice = db.write(
+        "twice.csv",
+        "email,unit,EMAIL\nx@example.org,A,y@example.org\n",
+    );
     let err = db.fails(&[
         "invite",
         "--campaign",

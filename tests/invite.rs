@@ -352,7 +352,13 @@ fn skip_existing_invites_the_new_lines_and_lists_the_skipped_ones() {
     );
     let path = file.display().to_string();
     let invite = |extra: &[&str]| {
-        let mut args = vec!["invite", "--campaign", &campaign, "--public-url", PUBLIC_URL];
+        let mut args = vec![
+            "invite",
+            "--campaign",
+            &campaign,
+            "--public-url",
+            PUBLIC_URL,
+        ];
         args.extend_from_slice(extra);
         args.push(&path);
         db.kinerja(&args)
@@ -417,7 +423,10 @@ fn skip_existing_invites_the_new_lines_and_lists_the_skipped_ones() {
     }
     for (email, unit, link) in &links {
         let id = token_owner(&mut conn, link).expect("stored");
-        assert_eq!(after[&id], (email.clone(), unit.clone(), "active".to_owned()));
+        assert_eq!(
+            after[&id],
+            (email.clone(), unit.clone(), "active".to_owned())
+        );
     }
 
     // Run again: every line is skipped, nothing is stored.
@@ -429,8 +438,10 @@ fn skip_existing_invites_the_new_lines_and_lists_the_skipped_ones() {
     assert_eq!(
         err.lines().last(),
         Some(
-            format!("{path}: 0 links issued for campaign {campaign}, 4 lines skipped (already invited)")
-                .as_str()
+            format!(
+                "{path}: 0 links issued for campaign {campaign}, 4 lines skipped (already invited)"
+            )
+            .as_str()
         )
     );
     assert_eq!(stored(&db), after);

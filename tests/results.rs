@@ -237,7 +237,9 @@ fn the_table_shows_rank_unit_n_score_ci_and_dimensions_to_two_decimals() {
         "units below ROOT are indented"
     );
     assert!(
-        lines.contains(&"* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval."),
+        lines.contains(
+            &"* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval."
+        ),
         "the mark is explained: {lines:?}"
     );
 }

@@ -90,7 +90,10 @@ pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> any
     for group in errors {
         let mut what = Vec::new();
         if group.failed > 0 {
-            what.push(format!("{} failed", count(group.failed, "message", "messages")));
+            what.push(format!(
+                "{} failed",
+                count(group.failed, "message", "messages")
+            ));
         }
         if group.waiting > 0 {
             let next = group
@@ -100,7 +103,10 @@ pub fn status(conn: &mut DbConn, args: StatusArgs, console: &mut Console) -> any
             let waiting = if group.failed > 0 {
                 format!("{} waiting{next}", group.waiting)
             } else {
-                format!("{} waiting{next}", count(group.waiting, "message", "messages"))
+                format!(
+                    "{} waiting{next}",
+                    count(group.waiting, "message", "messages")
+                )
             };
             what.push(waiting);
         }

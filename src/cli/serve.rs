@@ -14,7 +14,12 @@ use crate::web::ServerConfig;
 pub struct ServeArgs {
     /// The address and port to listen on (0.0.0.0:8080 for every interface; port 0: any
     /// free port, printed at start).
-    #[arg(long, value_name = "ADDR:PORT", env = "KINERJA_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        env = "KINERJA_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     bind: String,
     /// The address respondents reach the server at (used in links); default: the bound
     /// address.

@@ -314,8 +314,7 @@ pub fn errors(
     if let Some(campaign) = campaign_id {
         query = query.filter(outbox::campaign_id.eq(campaign));
     }
-    let rows: Vec<(Option<String>, OutboxStatus, i64, Option<NaiveDateTime>)> =
-        query.load(conn)?;
+    let rows: Vec<(Option<String>, OutboxStatus, i64, Option<NaiveDateTime>)> = query.load(conn)?;
     let mut groups: Vec<ErrorGroup> = Vec::new();
     for (error, status, messages, next) in rows {
         // Errors stored before the sender stopped repeating a cause ("...: no such user: no

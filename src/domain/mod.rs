@@ -56,7 +56,10 @@ mod tests {
     fn one_thing_is_singular_and_every_other_count_plural() {
         assert_eq!(super::count(1_usize, "link", "links"), "1 link");
         assert_eq!(super::count(0_i64, "link", "links"), "0 links");
-        assert_eq!(super::count(2_u64, "unit head", "unit heads"), "2 unit heads");
+        assert_eq!(
+            super::count(2_u64, "unit head", "unit heads"),
+            "2 unit heads"
+        );
         assert_eq!(super::count(11_u32, "reply", "replies"), "11 replies");
     }
 }

@@ -172,7 +172,8 @@ impl InvitationFile {
         let mut kept = keep.iter();
         self.rows.retain(|_| kept.next().copied().unwrap_or(false));
         let mut kept = keep.iter();
-        self.tokens.retain(|_| kept.next().copied().unwrap_or(false));
+        self.tokens
+            .retain(|_| kept.next().copied().unwrap_or(false));
         Ok(skipped)
     }
 }

@@ -6,8 +6,7 @@ use crate::db::CampaignId;
 use std::io::Read;
 
 use super::{
-    check_cells, csv_issue, csv_reader, header_is, quoted, record_line, InputIssues,
-    UnitDirectory,
+    check_cells, csv_issue, csv_reader, header_is, quoted, record_line, InputIssues, UnitDirectory,
 };
 use crate::db::responses::NewResponse;
 use crate::results::Scorer;

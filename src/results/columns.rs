@@ -796,7 +796,10 @@ mod tests {
             Value::ScaleInterval(Some([3.6, 5.0])).for_people_on(Lang::En, scale),
             "3.60–5.00"
         );
-        assert_eq!(Value::ScaleInterval(None).for_people_on(Lang::En, scale), "-");
+        assert_eq!(
+            Value::ScaleInterval(None).for_people_on(Lang::En, scale),
+            "-"
+        );
         // A difference is not on the scale: never clipped.
         assert_eq!(
             Value::Interval(Some([-0.5, 5.5])).for_people_on(Lang::En, scale),

@@ -201,9 +201,7 @@ pub fn rank_row(
     let score = figures.score.map(two).unwrap_or_default();
     let shown = figures.ci95.map(|ci| shown_ci(results, ci));
     // The pages write the decimal point in both languages.
-    let ci = shown
-        .map(|ci| ci.for_people(Lang::En))
-        .unwrap_or_default();
+    let ci = shown.map(|ci| ci.for_people(Lang::En)).unwrap_or_default();
     let ci_bar = match (figures.score, shown) {
         (Some(s), Some(shown)) if !figures.suppressed => Some(Interval {
             lo: round1(x_of(shown.bounds[0], lo, hi)),
