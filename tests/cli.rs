@@ -490,18 +490,7 @@ fn intervals_are_clipped_to_the_scale_for_people_and_exact_in_json() {
     let campaign = db
         .campaign(UNITS, CLIMATE, &["--min-responses", "2"])
         .to_string();
-    let answers = db.write(
-        "answers.csv",
-        "unit,clarity-goals,clarity-role,clarity-confused,support-manager\n\
-         A,5,5,1,5\nA,5,5,1,4\nA,4,5,1,5\nB,3,3,3,3\nB,2,4,3,3\nB,3,3,2,4\nB,4,3,3,2\n",
-    );
-    db.ok(&[
-        "responses",
-        "import",
-        "--campaign",
-        &campaign,
-        &answers.display().to_string(),
-    ]);
+    db.responses(&campaign, common::TOP_HEAVY);
     // A's respondents: clarity 5, 5 and 14/3, support (weight 2) 5, 4 and 5.
     let scores = [5.0, 13.0 / 3.0, (14.0 / 3.0 + 10.0) / 3.0];
     let mean = scores.iter().sum::<f64>() / 3.0;

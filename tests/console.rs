@@ -63,6 +63,13 @@ async fn get(server: &Server, client: &Client, path: &str) -> (StatusCode, Strin
     (status, response.text().await.expect("body"))
 }
 
+/// A JSON download.
+async fn json_at(server: &Server, client: &Client, path: &str) -> serde_json::Value {
+    let (status, body) = get(server, client, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
 /// The anti-forgery token on a console page.
 fn csrf_of(page: &str) -> String {
     let start = page
@@ -408,15 +415,7 @@ async fn a_scoped_viewer_sees_its_subtree_only_and_may_not_administer() {
     let (status, _) = get(&server, &client, "/console/campaigns/3/units/X101").await;
     assert_eq!(status, StatusCode::OK);
     // Downloads hold the subtree's rows only.
-    let body = client
-        .get(server.url("/console/campaigns/3/results.json"))
-        .send()
-        .await
-        .expect("download")
-        .text()
-        .await
-        .expect("body");
-    let scoped: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let scoped = json_at(&server, &client, "/console/campaigns/3/results.json").await;
     let codes: Vec<&str> = scoped["units"]
         .as_array()
         .expect("units")
@@ -925,33 +924,14 @@ async fn a_unit_page_shows_each_items_answers_over_its_subtree() {
 #[tokio::test]
 async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
     let db = TestDb::new();
-    let units = db.write("units.csv", common::UNITS);
-    db.ok(&["units", "import", &units.display().to_string()]);
-    db.ok(&["template", "import", common::CLIMATE]);
-    db.ok(&[
-        "campaign",
-        "create",
-        "--template",
-        "team-climate",
-        "--period",
-        "2026",
-        "--title",
+    let campaign = db.campaign_titled(
+        common::UNITS,
+        common::CLIMATE,
         "Iklim 2026",
-        "--min-responses",
-        "2",
-    ]);
-    let answers = db.write(
-        "answers.csv",
-        "unit,clarity-goals,clarity-role,clarity-confused,support-manager\n\
-         A,5,5,1,5\nA,5,5,1,4\nA,4,5,1,5\nB,3,3,3,3\nB,2,4,3,3\nB,3,3,2,4\nB,4,3,3,2\n",
+        &["--min-responses", "2"],
     );
-    db.ok(&[
-        "responses",
-        "import",
-        "--campaign",
-        "1",
-        &answers.display().to_string(),
-    ]);
+    assert_eq!(campaign, 1);
+    db.responses(campaign, common::TOP_HEAVY);
     add(&db, "admin@example.go.id", &["--role", "admin"]);
     let server = Server::start(&db, &[]);
     let client = signed_in(&server, "admin@example.go.id").await;
@@ -989,14 +969,6 @@ async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
     let json = results_json(&db, 1);
     let high = unit(&json, "A")["ci95"][1].as_f64().expect("high");
     assert!(high > 5.0, "{high}");
-    let body = client
-        .get(server.url("/console/campaigns/1/results.json"))
-        .send()
-        .await
-        .expect("download")
-        .text()
-        .await
-        .expect("body");
-    let downloaded: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let downloaded = json_at(&server, &client, "/console/campaigns/1/results.json").await;
     assert_eq!(unit(&downloaded, "A")["ci95"][1], high);
 }

@@ -665,22 +665,15 @@ fn csv_headers_are_read_in_any_case() {
             ("ani@example.go.id".into(), Some("Ani".into()), "en".into())
         );
     }
-    let answers = db.write(
-        "answers.csv",
+    let out = db.responses(
+        &id,
         "UNIT,Clarity-Goals,CLARITY-ROLE,clarity-confused,Support-Manager\nA,5,4,2,5\nB,2,3,4,1\n",
     );
-    let out = db.ok(&[
-        "responses",
-        "import",
-        "--campaign",
-        &id,
-        &answers.display().to_string(),
-    ]);
     assert_eq!(
         out,
         format!(
             "{}: 2 responses stored in campaign {id}\n",
-            answers.display()
+            db.path("answers.csv")
         )
     );
     let json = results_json(&db, &id);

@@ -34,6 +34,11 @@ pub const RECORDS: &str = concat!(
 pub const UNITS: &str =
     "code,name,parent_code\nROOT,Organisation,\nA,Unit A,ROOT\nB,Unit B,ROOT\nC,Unit C,ROOT\n";
 
+/// Team-climate answers (UNITS, CLIMATE) whose unit A answered near the top of the 1-5 scale:
+/// with 3 respondents its 95% CI is 3.85-5.63, past the scale. B's 4 lie inside it.
+pub const TOP_HEAVY: &str = "unit,clarity-goals,clarity-role,clarity-confused,support-manager\n\
+A,5,5,1,5\nA,5,5,1,4\nA,4,5,1,5\nB,3,3,3,3\nB,2,4,3,3\nB,3,3,2,4\nB,4,3,3,2\n";
+
 /// The `--public-url` of tests that make links but reach the server by its own address.
 pub const PUBLIC_URL: &str = "https://survei.example.go.id";
 
@@ -217,6 +222,17 @@ impl TestDb {
 
     /// Imports the given units CSV text, a template file and creates a campaign; its id.
     pub fn campaign(&self, units_csv: &str, template: &str, extra: &[&str]) -> i64 {
+        self.campaign_titled(units_csv, template, "Test", extra)
+    }
+
+    /// [`TestDb::campaign`] with its title (the period is 2026).
+    pub fn campaign_titled(
+        &self,
+        units_csv: &str,
+        template: &str,
+        title: &str,
+        extra: &[&str],
+    ) -> i64 {
         let units = self.write("units.csv", units_csv);
         self.ok(&["units", "import", &units.display().to_string()]);
         self.ok(&["template", "import", template]);
@@ -229,7 +245,7 @@ impl TestDb {
             "--period",
             "2026",
             "--title",
-            "Test",
+            title,
         ];
         args.extend_from_slice(extra);
         let out = self.ok(&args);
@@ -240,6 +256,18 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// Imports `csv` (a response file) into the campaign; the command's output.
+    pub fn responses(&self, campaign: impl std::fmt::Display, csv: &str) -> String {
+        let file = self.write("answers.csv", csv);
+        self.ok(&[
+            "responses",
+            "import",
+            "--campaign",
+            &campaign.to_string(),
+            &file.display().to_string(),
+        ])
+    }
+
     /// Drops the PostgreSQL database now (servers using it lose it).
     pub fn drop_database(&self) {
         if let Some((server, name)) = &self.postgres {
