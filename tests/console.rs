@@ -935,7 +935,7 @@ async fn pages_show_intervals_clipped_to_the_scale_with_a_note() {
     add(&db, "admin@example.go.id", &["--role", "admin"]);
     let server = Server::start(&db, &[]);
     let client = signed_in(&server, "admin@example.go.id").await;
-    let note = "* batas SK 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya.";
+    let note = "* batas selang kepercayaan 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya.";
 
     let (status, page) = get(&server, &client, "/console/campaigns/1?level=1").await;
     assert_eq!(status, StatusCode::OK);

@@ -146,7 +146,7 @@ pub const CLIPPED_MARK: &str = "*";
 /// The footnote of [`CLIPPED_MARK`]. (Templates pass the language by reference.)
 pub fn clipped_note(lang: impl std::borrow::Borrow<Lang>) -> &'static str {
     match lang.borrow() {
-        Lang::Id => "* batas SK 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya",
+        Lang::Id => "* batas selang kepercayaan 95% dipotong pada ujung skala; JSON dan CSV memuat nilai persisnya",
         Lang::En => "* 95% CI bound clipped to the scale; JSON and CSV hold the exact interval",
     }
 }
