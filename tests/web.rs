@@ -801,7 +801,7 @@ async fn links_stop_working_after_the_closing_day() {
     assert_eq!(out.status.code(), Some(2), "a usage error");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("invalid value '31-12-2026' for '--closes <CLOSES>'"),
+        err.contains("invalid value '31-12-2026' for '--closes <DATE>'"),
         "{err}"
     );
 }

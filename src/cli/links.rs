@@ -143,12 +143,10 @@ pub fn invite(database: &Database, args: InviteArgs, console: &mut Console) -> a
     } else {
         String::new()
     };
-    let emails = match links.len() {
-        0 => "",
-        _ if send_email => {
-            "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
-        }
-        _ => "",
+    let emails = if send_email && !links.is_empty() {
+        "; invitation emails queued (`kinerja mail send` or a running `kinerja serve` delivers them)"
+    } else {
+        ""
     };
     writeln!(
         err,
