@@ -421,7 +421,7 @@ fn an_organizer_uses_the_console_in_chromium_on_a_desktop_and_a_phone() {
     assert_eq!(field("first_url"), "/console/sign-in");
     assert_eq!(field("after_sign_in"), "/console/");
     assert_eq!(field("campaign_url"), "/console/campaigns/3");
-    assert_eq!(field("campaign_heading"), "Survei SFO DJPb 2018 2018");
+    assert_eq!(field("campaign_heading"), "Survei SFO DJPb 2018");
     let level2 = json["units"]
         .as_array()
         .expect("units")
