@@ -92,8 +92,9 @@ fn shell_step(line: &str) -> String {
         // A server runs until stopped: it is started on a free port (the README's port may be
         // taken on the machine running the tests), stopped once it listens.
         let mut words: Vec<&str> = without_comment(line).split_whitespace().collect();
-        if let Some(at) = words.iter().position(|w| *w == "--bind") {
-            words[at + 1] = "127.0.0.1:0";
+        match words.iter().position(|w| *w == "--bind") {
+            Some(at) => words[at + 1] = "127.0.0.1:0",
+            None => words.extend(["--bind", "127.0.0.1:0"]),
         }
         format!(
             "{} > serve.out 2> serve.err & server=$!\n\
@@ -200,11 +201,11 @@ fn every_command_of_the_readme_runs_as_written() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("data/people-example.csv: 3 links issued for campaign 2"),
+        stderr.contains("data/people-example.csv: 3 links issued for campaign 3"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("data/people-example.csv: 0 links issued for campaign 2, 3 lines skipped"),
+        stderr.contains("data/people-example.csv: 0 links issued for campaign 3, 3 lines skipped"),
         "{stderr}"
     );
 }
