@@ -646,7 +646,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
         .expect("ranking");
     assert_eq!(
         ranking.header("Subject").as_deref(),
-        Some("Hasil: Survei SFO DJPb 2018 (2018)")
+        Some("Hasil: Survei SFO DJPb 2018")
     );
     let text = ranking.joined().replace("\r\n", "\n");
     assert!(
@@ -674,7 +674,7 @@ fn summaries_are_indonesian_unless_asked_otherwise() {
         .expect("Aceh's page");
     assert_eq!(
         page.header("Subject").as_deref(),
-        Some("Hasil unit Anda: Survei SFO DJPb 2018 (2018)")
+        Some("Hasil unit Anda: Survei SFO DJPb 2018")
     );
     let page = page.joined().replace("\r\n", "\n");
     let sentence = format!(

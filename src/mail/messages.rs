@@ -207,8 +207,8 @@ impl UnitBlock {
 /// What the organizers' ranking states.
 struct RankingMail<'a> {
     lang: Lang,
-    title: &'a str,
-    period: &'a str,
+    /// The campaign's title, with its period unless the title holds it.
+    name: String,
     responses: u64,
     units: usize,
     template_key: &'a str,
@@ -306,8 +306,7 @@ pub fn ranking(
         .collect();
     let mail = &RankingMail {
         lang,
-        title: &c.title,
-        period: &c.period,
+        name: crate::campaign::title_with_period(&c.title, &c.period),
         responses: c.responses,
         units: results.units.len(),
         template_key: &c.template.id,
@@ -371,8 +370,8 @@ struct UnitFigures {
 struct UnitMail<'a> {
     lang: Lang,
     unit_name: &'a str,
-    title: &'a str,
-    period: &'a str,
+    /// The campaign's title, with its period unless the title holds it.
+    name: String,
     min_responses: i32,
     n: u64,
     /// Withheld although n reaches the threshold (complementary suppression).
@@ -477,8 +476,7 @@ pub fn unit_page(
     let mail = &UnitMail {
         lang,
         unit_name: &unit.name,
-        title: &c.title,
-        period: &c.period,
+        name: crate::campaign::title_with_period(&c.title, &c.period),
         min_responses: c.min_responses,
         n: own.n,
         complement: own.suppressed_by == Some(crate::results::Suppression::Complement),
