@@ -236,7 +236,10 @@ pub fn form(
     let page = FormPage {
         t,
         title: link.template.title.get(lang),
-        campaign_title: format!("{} ({})", link.campaign.title, link.campaign.period),
+        campaign_title: crate::campaign::title_with_period(
+            &link.campaign.title,
+            &link.campaign.period,
+        ),
         unit_name: &link.unit_name,
         token,
         intro: if checklist {
