@@ -11,7 +11,6 @@ use super::ratelimit::{Limits, RateLimiter};
 use super::state::AppState;
 use super::{errors, middleware, routes};
 use crate::db::group::GroupWriter;
-use crate::db::Backend;
 use crate::db::Pool;
 use crate::pending::{self, Submission, Written};
 use crate::respond::TemplateCache;
@@ -56,11 +55,12 @@ pub async fn serve(
     let submissions = GroupWriter::spawn(
         pool.clone(),
         MAX_GROUP,
-        match pool.backend() {
-            Backend::Sqlite => 1,
-            // Measured on 2 cores: one writer spends most of its time waiting on round trips.
-            Backend::Postgres => 4,
-        },
+        // One writer on either backend. PostgreSQL measured on 2 cores (benches/web.sh, 64
+        // connections), writers 1 / 2 / 3 / 4 / 8: 2,640–2,750 / 2,460 / 2,320 / 1,840 / 1,790
+        // submissions/s, p99 41 / 73 / 151 / 64 / 58 ms, 0.55 / 0.68 / 0.69 / 0.92 / 0.97 CPU-ms
+        // each. Several writers made smaller groups, so more statements and commits per answer,
+        // and their releases queued on one another's lock.
+        1,
         Arc::new(move |conn: &mut crate::db::DbConn, group: &[Submission]| {
             pending::write_group(conn, &writing, group)
         }),
