@@ -255,9 +255,12 @@ pub fn release_due(conn: &mut DbConn, server: &Key, written: &[Written]) -> Resu
                 .filter(|c| c.pending >= 2 * k && units.contains(&c.unit_id))
                 .map(|c| c.unit_id)
                 .collect();
+            let mut of_unit: BTreeMap<UnitId, Vec<pending::Pending>> = BTreeMap::new();
+            for row in pending::of_units(conn, *campaign, &due)? {
+                of_unit.entry(row.unit_id).or_default().push(row);
+            }
             let mut chosen = Vec::new();
-            for unit in due {
-                let mut rows = pending::of_campaign(conn, *campaign, Some(unit))?;
+            for mut rows in of_unit.into_values() {
                 rows.shuffle(&mut rand::rng());
                 let keep = usize::try_from(k).unwrap_or(usize::MAX);
                 chosen.extend(rows.into_iter().skip(keep));
