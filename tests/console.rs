@@ -693,6 +693,22 @@ async fn admins_act_from_the_console_and_viewers_and_forgeries_may_not() {
         Some("campaign.invite")
     );
 
+    // Reminding people invited a moment ago queues none, and the notice says why.
+    let (status, location, _) = post_form(
+        &server,
+        &admin,
+        &format!("{page_path}/remind"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = get(&server, &admin, &location).await;
+    assert!(
+        page.contains("0 pengingat diantrekan. 2 orang yang belum mengisi diundang atau diingatkan kurang dari 3 hari lalu, jadi belum diingatkan sekarang."),
+        "{page}"
+    );
+    assert_eq!(db.count("outbox"), 2);
+
     // The outbox page counts them.
     let (status, page) = get(&server, &admin, "/console/outbox").await;
     assert_eq!(status, StatusCode::OK);

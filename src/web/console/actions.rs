@@ -345,22 +345,34 @@ pub async fn remind(
             .pool
             .run(Access::Write, move |conn| {
                 // As `kinerja remind` does, with its default quiet time.
-                let count =
-                    crate::mail::campaign::remind(conn, id, REMIND_MIN_DAYS, &public_url)?.queued;
+                let reminded =
+                    crate::mail::campaign::remind(conn, id, REMIND_MIN_DAYS, &public_url)?;
                 audit::record(
                     conn,
                     Actor::from(&principal),
                     "campaign.remind",
                     &format!("campaign {id}"),
-                    Some(&format!("reminders={count}")),
+                    Some(&format!("reminders={}", reminded.queued)),
                 )?;
-                Ok::<_, ApiError>(count)
+                Ok::<_, ApiError>(reminded)
             })
             .await
     }
     .await;
     match outcome {
-        Ok(n) => done(&back, lang, &t.done_reminded.replace("{}", &n.to_string())),
+        Ok(reminded) => {
+            // A 0 explained: people invited or reminded within the quiet days wait.
+            let mut notice = t.done_reminded.replace("{}", &reminded.queued.to_string());
+            if reminded.waiting > 0 {
+                notice.push(' ');
+                notice.push_str(
+                    &t.reminders_waiting
+                        .replace("{n}", &reminded.waiting.to_string())
+                        .replace("{days}", &REMIND_MIN_DAYS.to_string()),
+                );
+            }
+            done(&back, lang, &notice)
+        }
         Err(error) => problem_page(&req, &signed, error, &back),
     }
 }
