@@ -606,7 +606,30 @@ async fn writes_need_an_admin_within_scope_and_valid_files() {
         None,
     )
     .await;
-    let created = s.post(&s.scoped, "/api/v1/campaigns", "application/json", r#"{"template":"team-climate","period":"2027","title":"Scoped","draft":true,"closes_on":"2027-12-31"}"#).await;
+    let campaigns_before = s.db.count("campaigns");
+    for (body, detail) in [
+        (
+            r#"{"template":"team-climate","period":"2027","title":"T","reminders":[3,0]}"#,
+            "reminders: day 0 is out of range: reminders go out 1 to 90 days after the invitation",
+        ),
+        (
+            r#"{"template":"team-climate","period":"2027","title":"T","contact":"not-an-address"}"#,
+            "contact 'not-an-address' is not an email address",
+        ),
+    ] {
+        let response = s
+            .post(&s.admin, "/api/v1/campaigns", "application/json", body)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let text = response.text().await.unwrap_or_default();
+        assert!(text.contains(detail), "{text}");
+    }
+    assert_eq!(s.db.count("campaigns"), campaigns_before);
+    let created = s.post(&s.scoped, "/api/v1/campaigns", "application/json", r#"{"template":"team-climate","period":"2027","title":"Scoped","draft":true,"closes_on":"2027-12-31","contact":"SFO@Example.go.id","reminders":[7,3]}"#).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let location = created.headers()["location"].to_str().unwrap().to_owned();
     let new: Value = created.json().await.unwrap();
@@ -615,6 +638,8 @@ async fn writes_need_an_admin_within_scope_and_valid_files() {
     assert_eq!(new["status"], "draft");
     assert_eq!(new["units"], json!(["A", "A1"]));
     assert_eq!(new["closes_on"], "2027-12-31");
+    assert_eq!(new["contact"], "sfo@example.go.id");
+    assert_eq!(new["reminders"], json!([3, 7]));
     assert_eq!(new["min_responses"], 5);
 
     // Responses into a draft: 409; open it; a file with a bad line stores nothing.

@@ -32,6 +32,17 @@ impl ReminderDays {
             let day: u32 = part
                 .parse()
                 .map_err(|_| ReminderDaysError::NotANumber(part.chars().take(80).collect()))?;
+            days.push(day);
+        }
+        ReminderDays::from_days(days)
+    }
+
+    /// The days as given (an API body's list), checked as [`ReminderDays::parse`] checks them.
+    pub fn from_days(
+        given: impl IntoIterator<Item = u32>,
+    ) -> Result<ReminderDays, ReminderDaysError> {
+        let mut days = Vec::new();
+        for day in given {
             if day == 0 || day > u32::from(MAX_REMINDER_DAY) {
                 return Err(ReminderDaysError::OutOfRange(day));
             }
@@ -80,6 +91,11 @@ mod tests {
         assert_eq!(ReminderDays::parse("7, 3").unwrap().days(), &[3, 7]);
         assert_eq!(ReminderDays::parse("7,3").unwrap().to_string(), "3,7");
         assert!(ReminderDays::parse("").unwrap().is_empty());
+        assert_eq!(ReminderDays::from_days([7, 3]).unwrap().days(), &[3, 7]);
+        assert_eq!(
+            ReminderDays::from_days([3, 300]).unwrap_err(),
+            ReminderDaysError::OutOfRange(300)
+        );
         assert_eq!(
             ReminderDays::parse("3,x").unwrap_err().to_string(),
             "'x' is not a whole number of days"

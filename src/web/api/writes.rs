@@ -265,11 +265,8 @@ pub(crate) async fn store_campaign(
         .transpose()?;
     let reminders = match &new.reminders {
         None => ReminderDays::default(),
-        Some(days) => {
-            let text: Vec<String> = days.iter().map(u16::to_string).collect();
-            ReminderDays::parse(&text.join(","))
-                .map_err(|e| ApiError::unprocessable(format!("reminders: {e}")))?
-        }
+        Some(days) => ReminderDays::from_days(days.iter().map(|d| u32::from(*d)))
+            .map_err(|e| ApiError::unprocessable(format!("reminders: {e}")))?,
     };
     state
         .pool
